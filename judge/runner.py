@@ -1,0 +1,205 @@
+"""The runner: plan work units, skip what the cache holds, score the rest in batches, store it.
+
+A work unit is (metric, system, item). Its cache key is built from the judge's fingerprint and
+the texts the metric reads, so units with equal inputs (the same output from two systems, an
+unchanged output between runs) share one score, computed once. Units to compute are handed to
+the metric in item order, so one batch carries every system's output for the same items and a
+metric can do reference-side work once for all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from judge import models
+from judge.errors import UserError
+from judge.progress import NullProgress, Progress
+from judge.store import Store
+from judge.suite import MetricConfig, Suite
+from metrics.base import Example, Metric, MetricError
+
+DEFAULT_BATCH = 512
+
+
+@dataclass(frozen=True)
+class Unit:
+    system: str
+    item_id: str
+    key: str
+    example: Example
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    judges: dict[str, dict[str, Any]]
+    computed: dict[str, int] = field(default_factory=dict)
+    cached: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def cache_key(judge: str, texts: dict[str, Any]) -> str:
+    """The cache key of one unit: the judge's fingerprint and the texts it reads."""
+    blob = json.dumps(texts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{judge}\x00{blob}".encode()).hexdigest()
+
+
+def plan(suite: Suite, metric: Metric, judge: str) -> list[Unit]:
+    """Every (system, item) unit of ``metric``, in item order."""
+    fields = metric.fields()
+    units = []
+    for item in suite.items:
+        for system in suite.systems:
+            example = Example(
+                output=suite.outputs[system][item.id],
+                references=item.references,
+                source=item.source,
+                prompt=item.prompt,
+            )
+            units.append(
+                Unit(system, item.id, cache_key(judge, example.field_texts(fields)), example)
+            )
+    return units
+
+
+def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> Metric:
+    """Resolve and fingerprint the metric's models, build it and give it the suite's context."""
+    resolved = {}
+    for param in cfg.models:
+        reference = str(getattr(cfg.params, param))
+        try:
+            resolved[param] = models.resolve(reference, base_dir=suite.base_dir, digests=store)
+        except UserError as exc:
+            raise UserError(
+                exc.message, where=f"{suite.path}: {cfg.yaml_path}.params.{param}"
+            ) from None
+    metric = cfg.build(resolved=resolved)
+    metric.prepare(references=[item.references for item in suite.items])
+    return metric
+
+
+def judge_info(cfg: MetricConfig, metric: Metric, judge: str) -> dict[str, Any]:
+    return {
+        "metric": metric.name,
+        "fingerprint": judge,
+        "version": metric.version,
+        "params": metric.params.model_dump(mode="json"),
+        "higher_is_better": metric.higher_is_better,
+        "scores": list(cfg.score_names()),
+        "models": {
+            p: {"reference": m.reference, "origin": m.origin, "fingerprint": m.fingerprint}
+            for p, m in metric.models.items()
+        },
+        "libraries": metric.identity()["libraries"],
+    }
+
+
+def run_suite(
+    *,
+    suite: Suite,
+    store: Store,
+    progress: Progress | None = None,
+    run_id: str | None = None,
+    batch_size: int = DEFAULT_BATCH,
+) -> RunResult:
+    """Score every metric of ``suite`` for every system and item, through the store's cache."""
+    progress = progress or NullProgress()
+    t0 = time.perf_counter()
+    result = RunResult(run_id=run_id or new_run_id(), judges={})
+    built = []
+    for cfg in suite.metrics:  # resolve every model before writing anything
+        metric = build_metric(cfg, suite=suite, store=store)
+        judge = metric.fingerprint()
+        result.judges[cfg.label] = judge_info(cfg, metric, judge)
+        built.append((cfg, metric, judge))
+    store.create_run(
+        run_id=result.run_id,
+        suite=suite.name,
+        suite_path=str(suite.path),
+        suite_digest=suite.digest,
+        info={"judges": result.judges, "systems": suite.systems, "spec": suite.spec.model_dump()},
+        items=suite.items,
+        outputs=suite.outputs,
+    )
+    try:
+        for cfg, metric, judge in built:
+            computed, cached = _run_metric(
+                cfg,
+                metric,
+                judge,
+                suite=suite,
+                store=store,
+                run_id=result.run_id,
+                progress=progress,
+                batch_size=batch_size,
+            )
+            result.computed[cfg.label], result.cached[cfg.label] = computed, cached
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
+        store.finish_run(run_id=result.run_id, summary={}, status=status)
+        raise
+    finally:
+        for _, metric, _ in built:
+            metric.close()
+        progress.close()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _run_metric(
+    cfg: MetricConfig,
+    metric: Metric,
+    judge: str,
+    *,
+    suite: Suite,
+    store: Store,
+    run_id: str,
+    progress: Progress,
+    batch_size: int,
+) -> tuple[int, int]:
+    units = plan(suite, metric, judge)
+    hits = store.cached_keys(u.key for u in units)
+    todo: dict[str, Example] = {}
+    waiting: dict[str, list[Unit]] = {}
+    ready = []
+    for unit in units:
+        if unit.key in hits:
+            ready.append((unit.system, unit.item_id, unit.key))
+        else:
+            todo.setdefault(unit.key, unit.example)
+            waiting.setdefault(unit.key, []).append(unit)
+    store.put_batch(metric=cfg.label, judge=judge, scored=[], run_id=run_id, rows=ready)
+    progress.start(cfg.label, total=len(todo), cached=len(units) - sum(map(len, waiting.values())))
+    keys = list(todo)
+    for start in range(0, len(keys), batch_size):
+        batch = keys[start : start + batch_size]
+        scores = _score(cfg, metric, [todo[k] for k in batch], suite=suite)
+        rows = [(u.system, u.item_id, u.key) for k in batch for u in waiting[k]]
+        store.put_batch(
+            metric=cfg.label,
+            judge=judge,
+            scored=list(zip(batch, scores, strict=True)),
+            run_id=run_id,
+            rows=rows,
+        )
+        progress.advance(len(batch))
+    progress.finish()
+    metric.close()
+    return len(keys), len(units) - len(keys)
+
+
+def _score(cfg: MetricConfig, metric: Metric, examples: Sequence[Example], *, suite: Suite) -> Any:
+    try:
+        return metric.score(examples=examples)
+    except MetricError as exc:
+        raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None

@@ -1,0 +1,288 @@
+"""The result store: one embedded SQLite file (WAL mode) holding runs, scores and the score cache.
+
+- ``cache``: one row per distinct judged input: key -> values, details, flags. The key is built
+  from the judge's fingerprint and the input texts, so a score is computed once, ever.
+- ``runs``, ``items``, ``outputs``, ``scores``: what each run saw and which cached score each
+  (system, item, metric) got; a report is rendered from these alone.
+- ``digests``: file digests of model weights, remembered by path, size and mtime.
+
+Writes happen in short transactions (one per scored batch), so a killed run loses at most the
+batch in flight and a re-run picks up from the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from judge.data import Item
+from judge.errors import UserError
+from metrics.base import Score
+
+SCHEMA_VERSION = 1
+DEFAULT_STORE = "judge.db"
+_IN_CHUNK = 500  # SQLite host parameters per IN (...) query
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cache (
+    key TEXT PRIMARY KEY,
+    metric TEXT NOT NULL,
+    judge TEXT NOT NULL,
+    value_json TEXT NOT NULL,
+    details_json TEXT NOT NULL,
+    flags_json TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    suite TEXT NOT NULL,
+    suite_path TEXT NOT NULL,
+    suite_digest TEXT NOT NULL,
+    started REAL NOT NULL,
+    finished REAL,
+    status TEXT NOT NULL,
+    info_json TEXT NOT NULL,
+    summary_json TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_suite ON runs (suite, started);
+CREATE TABLE IF NOT EXISTS items (
+    run_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    item_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, position)
+);
+CREATE TABLE IF NOT EXISTS outputs (
+    run_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    output TEXT NOT NULL,
+    PRIMARY KEY (run_id, system, item_id)
+);
+CREATE TABLE IF NOT EXISTS scores (
+    run_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    system TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (run_id, metric, system, item_id)
+);
+CREATE TABLE IF NOT EXISTS digests (key TEXT PRIMARY KEY, digest TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    suite: str
+    suite_path: str
+    started: float
+    finished: float | None
+    status: str
+    info: dict[str, Any]
+    summary: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    metric: str  # the metric's label in the suite
+    system: str
+    item_id: str
+    values: dict[str, float]
+    details: dict[str, Any]
+    flags: list[str]
+
+
+class Store:
+    """A connection to the store file; create one per process."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=60000")
+            self._db.executescript(_SCHEMA)  # idempotent; runs in its own transaction
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"cannot open the result store: {exc}", where=str(self.path)) from None
+        except OSError as exc:
+            raise UserError(
+                f"cannot create the result store: {exc.strerror}", where=str(self.path)
+            ) from None
+        version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if version and int(version[0]) > SCHEMA_VERSION:
+            raise UserError(
+                f"the store has schema version {version[0]}, newer than this judge "
+                f"({SCHEMA_VERSION}); upgrade judge or use another --store",
+                where=str(self.path),
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``: all of a batch is written, or none of it."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- cache ----------------------------------------------------------------------------
+
+    def cached_keys(self, keys: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(keys), _IN_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key FROM cache WHERE key IN ({marks})", chunk)
+            found.update(r[0] for r in rows)
+        return found
+
+    def put_batch(
+        self,
+        *,
+        metric: str,
+        judge: str,
+        scored: Sequence[tuple[str, Score]],
+        run_id: str | None = None,
+        rows: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
+        """Store new cache entries and, in the same transaction, a run's score rows.
+
+        ``rows`` are ``(system, item_id, key)`` of the run's metric ``metric``.
+        """
+        now = time.time()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO cache VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        key,
+                        metric,
+                        judge,
+                        json.dumps(dict(score.values)),
+                        json.dumps(dict(score.details), separators=(",", ":")),
+                        json.dumps(list(score.flags)),
+                        now,
+                    )
+                    for key, score in scored
+                ],
+            )
+            if run_id is not None and rows:
+                db.executemany(
+                    "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
+                    [(run_id, metric, s, i, k) for s, i, k in rows],
+                )
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        run_id: str,
+        suite: str,
+        suite_path: str,
+        suite_digest: str,
+        info: dict[str, Any],
+        items: Sequence[Item],
+        outputs: dict[str, dict[str, str]],
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, NULL, 'running', ?, NULL)",
+                (run_id, suite, suite_path, suite_digest, time.time(), json.dumps(info)),
+            )
+            db.executemany(
+                "INSERT INTO items VALUES (?, ?, ?)",
+                [(run_id, i, json.dumps(item.to_json())) for i, item in enumerate(items)],
+            )
+            db.executemany(
+                "INSERT INTO outputs VALUES (?, ?, ?, ?)",
+                [(run_id, s, i, o) for s, per in outputs.items() for i, o in per.items()],
+            )
+
+    def finish_run(self, *, run_id: str, summary: dict[str, Any], status: str = "complete") -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished=?, status=?, summary_json=? WHERE run_id=?",
+                (time.time(), status, json.dumps(summary), run_id),
+            )
+
+    def runs(self, *, suite: str | None = None) -> list[RunRecord]:
+        """Stored runs, newest first."""
+        query = (
+            "SELECT * FROM runs" + (" WHERE suite=?" if suite else "") + " ORDER BY started DESC"
+        )
+        return [_run(r) for r in self._db.execute(query, (suite,) if suite else ())]
+
+    def run(self, run_id: str) -> RunRecord | None:
+        row = self._db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        return _run(row) if row else None
+
+    def items(self, run_id: str) -> list[Item]:
+        rows = self._db.execute(
+            "SELECT item_json FROM items WHERE run_id=? ORDER BY position", (run_id,)
+        )
+        return [Item.from_json(json.loads(r[0])) for r in rows]
+
+    def outputs(self, run_id: str) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for system, item_id, text in self._db.execute(
+            "SELECT system, item_id, output FROM outputs WHERE run_id=? ORDER BY rowid", (run_id,)
+        ):
+            out.setdefault(system, {})[item_id] = text
+        return out
+
+    def scores(self, run_id: str) -> list[StoredScore]:
+        rows = self._db.execute(
+            "SELECT s.metric, s.system, s.item_id, c.value_json, c.details_json, c.flags_json "
+            "FROM scores s JOIN cache c ON c.key = s.key WHERE s.run_id=? ORDER BY s.rowid",
+            (run_id,),
+        )
+        return [
+            StoredScore(m, s, i, json.loads(v), json.loads(d), json.loads(f))
+            for m, s, i, v, d, f in rows
+        ]
+
+    # -- model file digests (models.DigestCache) --------------------------------------------
+
+    def get_digest(self, key: str) -> str | None:
+        row = self._db.execute("SELECT digest FROM digests WHERE key=?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def put_digest(self, key: str, digest: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?)", (key, digest))
+
+
+def _run(row: Sequence[Any]) -> RunRecord:
+    run_id, suite, suite_path, _digest, started, finished, status, info, summary = row
+    return RunRecord(
+        run_id,
+        suite,
+        suite_path,
+        started,
+        finished,
+        status,
+        json.loads(info),
+        json.loads(summary) if summary else None,
+    )
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,389 @@
+"""The suite file: its schema, and loading it with everything it names, without loading a model.
+
+:func:`load_suite` reads the YAML, the data and every system's outputs, looks up every metric and
+checks its params, locates every model and parses every gate. Anything wrong raises one
+:class:`UserError` naming the file, the YAML path (with its line) or the data row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from judge import gates as gates_mod
+from judge import models
+from judge.data import Item, read_items, read_outputs
+from judge.errors import UserError
+from judge.yamlpath import format_path, line_of
+from metrics import registry
+from metrics.base import (
+    Metric,
+    MetricError,
+    MetricParams,
+    ResolvedModel,
+    file_param_names,
+    model_param_names,
+)
+
+_LABEL = re.compile(r"^[A-Za-z_][\w\-]*$")
+
+
+class MetricSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(description="registered metric name (`judge metrics` lists them)")
+    label: str | None = Field(
+        default=None, alias="as", description="the name its scores go under; default: name"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="the metric's params")
+
+
+class SystemSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file: str = Field(description="JSONL or CSV file with columns id and the output column")
+    column: str = Field(default="output", description="the column holding the output text")
+
+
+class SuiteSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="suite name; runs are grouped by it")
+    description: str = ""
+    data: str = Field(description="items file, relative to the suite file")
+    systems: dict[str, str | SystemSpec] = Field(min_length=1)
+    metrics: list[str | MetricSpec] = Field(min_length=1)
+    gates: list[Any] = Field(default_factory=list)
+    baseline: str | None = Field(
+        default=None, description="system the report compares the others with; default the first"
+    )
+    seed: int = Field(default=0, description="seed of the bootstrap resampling")
+    bootstrap: int = Field(default=1000, ge=100, le=100_000, description="bootstrap resamples")
+
+    @field_validator("systems")
+    @classmethod
+    def _system_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            if not _LABEL.match(str(name)):
+                raise ValueError(f"system name '{name}' may hold only letters, digits, _ and -")
+        return value
+
+
+@dataclass
+class MetricConfig:
+    """A metric entry of the suite, checked: class, params and the models it names."""
+
+    index: int
+    label: str
+    cls: type[Metric]
+    params: MetricParams
+    models: dict[str, models.Located] = field(default_factory=dict)
+
+    @property
+    def yaml_path(self) -> str:
+        return f"metrics[{self.index}]"
+
+    def score_names(self) -> tuple[str, ...]:
+        return tuple(f"{self.label}.{s}" if s else self.label for s in self.cls.subscores)
+
+    def build(self, *, resolved: dict[str, ResolvedModel] | None = None) -> Metric:
+        """A metric instance; without ``resolved``, models carry no fingerprint (validation)."""
+        if resolved is None:
+            resolved = {
+                k: ResolvedModel(k, loc.path, "unverified", loc.origin)
+                for k, loc in self.models.items()
+            }
+        return self.cls(params=self.params, models=resolved)
+
+
+@dataclass
+class Suite:
+    path: Path
+    spec: SuiteSpec
+    digest: str
+    items: list[Item]
+    outputs: dict[str, dict[str, str]]  # system -> item id -> output
+    metrics: list[MetricConfig]
+    gates: list[gates_mod.Gate]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def systems(self) -> list[str]:
+        return list(self.outputs)
+
+    def score_names(self) -> list[str]:
+        return [n for m in self.metrics for n in m.score_names()]
+
+    def higher_is_better(self) -> dict[str, bool]:
+        return {n: m.cls.higher_is_better for m in self.metrics for n in m.score_names()}
+
+
+class _Where:
+    """Builds ``suite.yaml:LINE: yaml.path`` locations for one suite file."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+
+    def __call__(self, *parts: str | int) -> str:
+        line = line_of(self.text, parts)
+        head = f"{self.path}:{line}" if line is not None else str(self.path)
+        return f"{head}: {format_path(parts)}" if parts else head
+
+
+def load_suite(path: Path | str) -> Suite:
+    """Read and check a suite file and everything it names."""
+    path = Path(path)
+    text = _read_text(path)
+    where = _Where(path, text)
+    raw = _parse_yaml(path, text)
+    spec = _validate_spec(raw, where)
+    base = path.parent
+    items = read_items(base / spec.data)
+    if not items:
+        raise UserError("the data file has no items", where=str(base / spec.data))
+    outputs = _read_systems(spec, base=base, items=items, where=where)
+    metrics = _metric_configs(spec, raw, base=base, where=where)
+    _check_fields(metrics, items, where=where, data=base / spec.data)
+    suite = Suite(
+        path=path,
+        spec=spec,
+        digest=hashlib.sha256(text.encode()).hexdigest()[:16],
+        items=items,
+        outputs=outputs,
+        metrics=metrics,
+        gates=[],
+    )
+    suite.gates = _gates(spec, suite, where=where)
+    if spec.baseline is not None and spec.baseline not in outputs:
+        raise UserError(
+            f"unknown system '{spec.baseline}'; the suite's systems: {', '.join(outputs)}",
+            where=where("baseline"),
+        )
+    return suite
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise UserError("suite file not found", where=str(path))
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError("the suite file is not valid UTF-8", where=str(path)) from None
+    except OSError as exc:
+        raise UserError(f"cannot read the suite file: {exc.strerror}", where=str(path)) from None
+
+
+def _parse_yaml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise UserError(f"invalid YAML: {problem}", where=f"{path}{line}") from None
+    if not isinstance(raw, dict):
+        raise UserError(
+            "a suite is a YAML mapping with name, data, systems and metrics", where=str(path)
+        )
+    return raw
+
+
+def _validate_spec(raw: dict[str, Any], where: _Where) -> SuiteSpec:
+    try:
+        return SuiteSpec.model_validate(raw)
+    except ValidationError as exc:
+        err = _best_error(exc)
+        parts = _clean_loc(err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key '{parts[-1]}'" + _key_hint(str(parts[-1]), parts[:-1])
+        elif err["type"] == "missing":
+            msg = f"required key '{parts[-1]}' is missing"
+        raise UserError(msg, where=where(*parts)) from None
+
+
+def _best_error(exc: ValidationError) -> Any:
+    """Of a union's errors, the one that went deepest (the most specific)."""
+    return max(exc.errors(), key=lambda e: len(_clean_loc(e["loc"])))
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> list[str | int]:
+    """Drop pydantic's union branch names (``str``, ``MetricSpec``...) from a location."""
+    branches = {"str", "MetricSpec", "SystemSpec", "function-after[_system_names(), dict]"}
+    return [p for p in loc if not (isinstance(p, str) and p in branches)]
+
+
+def _key_hint(key: str, parent: list[str | int]) -> str:
+    import difflib
+
+    known: list[str] = list(SuiteSpec.model_fields)
+    if parent and parent[0] == "metrics":
+        known = ["name", "as", "params"]
+    elif parent and parent[0] == "systems":
+        known = list(SystemSpec.model_fields)
+    close = difflib.get_close_matches(key, known, n=1)
+    return f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(known)})"
+
+
+def _read_systems(
+    spec: SuiteSpec, *, base: Path, items: list[Item], where: _Where
+) -> dict[str, dict[str, str]]:
+    ids = {item.id for item in items}
+    outputs: dict[str, dict[str, str]] = {}
+    for system, entry in spec.systems.items():
+        sys_spec = SystemSpec(file=entry) if isinstance(entry, str) else entry
+        file = base / sys_spec.file
+        if not file.exists():
+            raise UserError(
+                f"outputs file {file} not found (paths are relative to the suite file)",
+                where=where("systems", system),
+            )
+        values, rows = read_outputs(file, column=sys_spec.column)
+        unknown = [i for i in values if i not in ids]
+        if unknown:
+            raise UserError(
+                f"output for unknown item id '{unknown[0]}'"
+                + (f" and {len(unknown) - 1} more" if len(unknown) > 1 else "")
+                + "; every id must be in the data file",
+                where=f"{file}: row {rows[unknown[0]]}",
+            )
+        missing = [item.id for item in items if item.id not in values]
+        if missing:
+            shown = ", ".join(missing[:5]) + (
+                f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            )
+            raise UserError(
+                f"system '{system}' has no output for item(s) {shown}; add a row per item "
+                "(an empty output is allowed)",
+                where=str(file),
+            )
+        outputs[system] = {item.id: values[item.id] for item in items}
+    return outputs
+
+
+def _metric_configs(
+    spec: SuiteSpec, raw: dict[str, Any], *, base: Path, where: _Where
+) -> list[MetricConfig]:
+    configs: list[MetricConfig] = []
+    labels: dict[str, int] = {}
+    for index, entry in enumerate(spec.metrics):
+        m = MetricSpec(name=entry) if isinstance(entry, str) else entry
+        try:
+            cls = registry.get(m.name)
+        except MetricError as exc:
+            at = ("metrics", index) if isinstance(entry, str) else ("metrics", index, "name")
+            raise UserError(str(exc), where=where(*at)) from None
+        label = m.label or m.name
+        if not _LABEL.match(label):
+            raise UserError(
+                f"metric label '{label}' may hold only letters, digits, _ and -",
+                where=where("metrics", index, "as"),
+            )
+        if label in labels:
+            raise UserError(
+                f"metric '{label}' appears twice (also metrics[{labels[label]}]); give one of "
+                "them another name with `as: <label>`",
+                where=where("metrics", index),
+            )
+        labels[label] = index
+        params = _params(cls, m.params, where=lambda *p, i=index: where("metrics", i, "params", *p))
+        params = _files_relative_to(params, base=base, where=where, index=index)
+        located = {}
+        for pname in model_param_names(cls.Params):
+            try:
+                located[pname] = models.locate(str(getattr(params, pname)), base_dir=base)
+            except UserError as exc:
+                raise UserError(
+                    exc.message, where=where("metrics", index, "params", pname)
+                ) from None
+        configs.append(MetricConfig(index, label, cls, params, located))
+    return configs
+
+
+def _params(cls: type[Metric], values: dict[str, Any], *, where: Any) -> MetricParams:
+    try:
+        return cls.Params.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        parts = [p for p in err["loc"] if isinstance(p, str | int)]
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            import difflib
+
+            known = list(cls.Params.model_fields)
+            close = difflib.get_close_matches(str(parts[-1]), known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            msg = (
+                f"unknown param '{parts[-1]}' for metric '{cls.name}'{hint} "
+                f"(params: {', '.join(known) or 'none'})"
+            )
+        raise UserError(msg, where=where(*parts)) from None
+
+
+def _files_relative_to(
+    params: MetricParams, *, base: Path, where: _Where, index: int
+) -> MetricParams:
+    """File params become paths relative to the suite file, checked to exist."""
+    update = {}
+    for name in file_param_names(type(params)):
+        value = getattr(params, name)
+        if value is None:
+            continue
+        path = base / Path(str(value)).expanduser()
+        if not path.is_file():
+            raise UserError(
+                f"file {path} not found (paths are relative to the suite file)",
+                where=where("metrics", index, "params", name),
+            )
+        update[name] = str(path.resolve())
+    return params.model_copy(update=update) if update else params
+
+
+def _check_fields(
+    metrics: list[MetricConfig], items: list[Item], *, where: _Where, data: Path
+) -> None:
+    for cfg in metrics:
+        try:
+            needed = cfg.build().fields()
+        except MetricError as exc:
+            raise UserError(str(exc), where=where("metrics", cfg.index)) from None
+        for name in ("reference", "source", "prompt"):
+            if name not in needed:
+                continue
+            lacking = [
+                i
+                for i, item in enumerate(items, start=1)
+                if not (item.references if name == "reference" else getattr(item, name))
+            ]
+            if lacking:
+                raise UserError(
+                    f"metric '{cfg.label}' needs '{name}', but {len(lacking)} item(s) of "
+                    f"{data} have none (first: row {lacking[0]}); add the column or drop "
+                    "the metric",
+                    where=where("metrics", cfg.index),
+                )
+
+
+def _gates(spec: SuiteSpec, suite: Suite, *, where: _Where) -> list[gates_mod.Gate]:
+    parsed = []
+    for index, raw_gate in enumerate(spec.gates):
+        try:
+            gate = gates_mod.parse_gate(raw_gate)
+            gates_mod.check_gate(gate, score_names=suite.score_names(), systems=suite.systems)
+        except gates_mod.GateError as exc:
+            raise UserError(str(exc), where=where("gates", index)) from None
+        parsed.append(gate)
+    return parsed

@@ -1,0 +1,21 @@
+"""Pluggable metric classes: the judges. See :mod:`metrics.base` for the contract."""
+
+from metrics.base import (
+    Example,
+    Metric,
+    MetricError,
+    MetricParams,
+    ModelField,
+    ResolvedModel,
+    Score,
+)
+
+__all__ = [
+    "Example",
+    "Metric",
+    "MetricError",
+    "MetricParams",
+    "ModelField",
+    "ResolvedModel",
+    "Score",
+]

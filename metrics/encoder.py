@@ -1,0 +1,178 @@
+"""Contextual token embeddings from a transformers encoder, for token-matching metrics.
+
+Loads the tokenizer and the model once (the model cut to the requested layer, as bert-score
+does), encodes texts in length-sorted batches under a token budget, and embeds texts longer than
+the model's window over overlapping windows instead of cutting them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_HUGE = 1_000_000
+
+
+def config_layers(path: Path) -> int | None:
+    """The model's number of hidden layers, read from ``config.json`` without loading it."""
+    try:
+        config = json.loads((path / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    for key in ("num_hidden_layers", "n_layers", "num_layers", "n_layer"):
+        if isinstance(config.get(key), int):
+            return int(config[key])
+    return None
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One text's token ids and its embeddings (``[tokens, dim]``, L2-normalised)."""
+
+    ids: list[int]
+    embeddings: Any  # torch.Tensor
+    windowed: bool = False
+    truncated: bool = False
+
+
+class TokenEncoder:
+    """A tokenizer and an encoder truncated to ``layer`` layers."""
+
+    def __init__(
+        self, *, path: Path, layer: int, batch_size: int, batch_tokens: int, truncate: bool = False
+    ) -> None:
+        import torch
+        from bert_score.utils import get_model
+        from transformers import AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+        self.torch = torch
+        probe = AutoTokenizer.from_pretrained(str(path))
+        needs_prefix_space = type(probe).__name__.startswith(("Roberta", "GPT2", "Bart"))
+        self.tokenizer = (
+            AutoTokenizer.from_pretrained(str(path), add_prefix_space=True)
+            if needs_prefix_space
+            else probe
+        )
+        self.model = get_model(str(path), layer, all_layers=False)
+        self.model.eval()
+        self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
+        self.truncate = truncate
+        self.max_length = self._max_length()
+        self.pad_id = self.tokenizer.pad_token_id or 0
+
+    def _max_length(self) -> int:
+        limit = int(self.tokenizer.model_max_length or _HUGE)
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        if isinstance(positions, int) and positions > 0:
+            # RoBERTa-style models reserve two positions for the padding offset.
+            offset = (
+                2
+                if getattr(self.model.config, "model_type", "") in ("roberta", "xlm-roberta")
+                else 0
+            )
+            limit = min(limit, positions - offset)
+        return limit if limit < _HUGE else 512
+
+    def token_ids(self, text: str) -> list[int]:
+        """Token ids with special tokens, exactly as bert-score encodes a sentence, uncut."""
+        return self._encode(text)[0]
+
+    def _encode(self, text: str) -> tuple[list[int], int, int]:
+        """Token ids and how many special tokens lead and trail them."""
+        enc = self.tokenizer(
+            text.strip(), add_special_tokens=True, return_special_tokens_mask=True, verbose=False
+        )
+        ids, special = list(enc["input_ids"]), list(enc["special_tokens_mask"])
+        head = next((i for i, s in enumerate(special) if not s), len(ids))
+        tail = next((i for i, s in enumerate(reversed(special)) if not s), 0)
+        return ids, head, tail
+
+    def tokens(self, ids: Sequence[int]) -> list[str]:
+        return list(self.tokenizer.convert_ids_to_tokens(list(ids)))
+
+    def encode(self, texts: Sequence[str]) -> list[Encoded]:
+        """Normalised token embeddings of every text, in order."""
+        pieces: list[list[int]] = []  # model inputs: whole texts or windows
+        plans: list[list[tuple[int, int, int]]] = []  # per text: (piece, start, length) spans
+        all_ids, cut = [], []
+        for text in texts:
+            ids, head, tail = self._encode(text)
+            too_long = len(ids) > self.max_length
+            if too_long and self.truncate:  # as the tokenizer truncates: specials kept
+                keep = self.max_length - head - tail
+                ids = ids[: head + keep] + (ids[len(ids) - tail :] if tail else [])
+            all_ids.append(ids)
+            cut.append(too_long and self.truncate)
+            plans.append(self._plan(ids, head, tail, pieces))
+        outputs = self._forward(pieces)
+        encoded = []
+        for ids, plan, c in zip(all_ids, plans, cut, strict=True):
+            parts = [outputs[piece][start : start + length] for piece, start, length in plan]
+            emb = parts[0] if len(parts) == 1 else self.torch.cat(parts, dim=0)
+            emb = emb / emb.norm(dim=-1, keepdim=True)
+            encoded.append(Encoded(ids, emb, windowed=len(plan) > 1, truncated=c))
+        return encoded
+
+    def _plan(
+        self, ids: list[int], head_n: int, tail_n: int, pieces: list[list[int]]
+    ) -> list[tuple[int, int, int]]:
+        """Split ``ids`` into model-sized windows; say which slice of which window each token uses.
+
+        Windows overlap by half; every content token takes its embedding from the window in
+        which it sits furthest from an edge. The first window gives the leading special tokens,
+        the last one the trailing ones.
+        """
+        if len(ids) <= self.max_length:
+            pieces.append(ids)
+            return [(len(pieces) - 1, 0, len(ids))]
+        head, content = ids[:head_n], ids[head_n : len(ids) - tail_n]
+        tail = ids[len(ids) - tail_n :] if tail_n else []
+        width = self.max_length - head_n - tail_n
+        stride = max(1, width // 2)
+        starts = list(range(0, max(len(content) - width, 0) + 1, stride))
+        if starts[-1] + width < len(content):
+            starts.append(len(content) - width)
+        first = len(pieces)
+        for s in starts:
+            pieces.append(head + content[s : s + width] + tail)
+        # token p belongs to the window whose centre is nearest: boundaries between centres
+        spans: list[tuple[int, int, int]] = [(first, 0, head_n)] if head_n else []
+        pos = 0
+        for w, s in enumerate(starts):
+            end = len(content) if w == len(starts) - 1 else (s + starts[w + 1] + width) // 2
+            if end > pos:
+                spans.append((first + w, head_n + pos - s, end - pos))
+                pos = end
+        if tail_n:
+            last = first + len(starts) - 1
+            spans.append((last, head_n + len(content) - starts[-1], tail_n))
+        return spans
+
+    def _forward(self, pieces: list[list[int]]) -> list[Any]:
+        """Run the model over ``pieces`` in length-sorted batches under the token budget."""
+        torch = self.torch
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]), reverse=True)
+        out: list[Any] = [None] * len(pieces)
+        start = 0
+        with torch.inference_mode():
+            while start < len(order):
+                longest = len(pieces[order[start]])
+                size = max(1, min(self.batch_size, self.batch_tokens // max(longest, 1)))
+                batch = order[start : start + size]
+                ids = torch.full((len(batch), longest), self.pad_id, dtype=torch.long)
+                mask = torch.zeros((len(batch), longest), dtype=torch.long)
+                for row, i in enumerate(batch):
+                    ids[row, : len(pieces[i])] = torch.tensor(pieces[i], dtype=torch.long)
+                    mask[row, : len(pieces[i])] = 1
+                hidden = self.model(ids, attention_mask=mask)[0]
+                for row, i in enumerate(batch):
+                    out[i] = hidden[row, : len(pieces[i])].float().clone()
+                start += size
+        return out

@@ -1,0 +1,86 @@
+"""One registry of metrics: built-ins as lazy ``"module:Class"`` entries, plug-ins by entry point.
+
+Nothing heavy is imported until a metric class is asked for, so listing names costs nothing.
+Third-party packages register metrics in the entry-point group ``judge.metrics``:
+
+    [project.entry-points."judge.metrics"]
+    my_metric = "my_package.metrics:MyMetric"
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+
+from metrics.base import Metric, MetricError
+
+ENTRY_POINT_GROUP = "judge.metrics"
+
+BUILTINS: dict[str, str] = {
+    "exact_match": "metrics.exact_match:ExactMatch",
+    "rouge": "metrics.rouge:Rouge",
+    "bleu": "metrics.sacrebleu_metrics:Bleu",
+    "chrf": "metrics.sacrebleu_metrics:ChrF",
+    "similarity": "metrics.similarity:Similarity",
+    "bertscore": "metrics.bertscore:BERTScore",
+    "profanity": "metrics.profanity:Profanity",
+}
+
+
+class UnknownMetricError(MetricError):
+    """A metric name that no built-in or plug-in provides."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    target: str
+    origin: str  # "builtin" or the distribution that registered it
+
+
+@cache
+def entries() -> dict[str, Entry]:
+    """Every registered metric by name; a plug-in may not take a name already taken."""
+    found = {name: Entry(name, target, "builtin") for name, target in BUILTINS.items()}
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+        if ep.name in found:
+            raise MetricError(
+                f"metric name '{ep.name}' is registered twice: by {found[ep.name].origin} and by "
+                f"{dist} (entry point group '{ENTRY_POINT_GROUP}'); uninstall one of them"
+            )
+        found[ep.name] = Entry(ep.name, ep.value, dist)
+    return found
+
+
+def names() -> list[str]:
+    return sorted(entries())
+
+
+def suggest(name: str) -> str:
+    """A "did you mean" hint for an unknown name, or an empty string."""
+    close = difflib.get_close_matches(name, names(), n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def get(name: str) -> type[Metric]:
+    """The metric class registered as ``name``; imports its module on first use."""
+    entry = entries().get(name)
+    if entry is None:
+        raise UnknownMetricError(
+            f"unknown metric '{name}'{suggest(name)} (known: {', '.join(names())}; "
+            "`judge metrics` lists them)"
+        )
+    return _load(entry.target)
+
+
+@cache
+def _load(target: str) -> type[Metric]:
+    module_name, _, attr = target.partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    if not (isinstance(cls, type) and issubclass(cls, Metric)):
+        raise MetricError(f"'{target}' is not a subclass of metrics.base.Metric")
+    return cls

@@ -1,0 +1,1 @@
+"""Aggregation and rendering of stored runs: tables, statistics and the HTML report."""

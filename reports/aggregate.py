@@ -1,0 +1,64 @@
+"""Aggregation: pure functions from stored per-item scores to tables and statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from judge import stats
+from judge.store import StoredScore
+
+COLUMNS = ["system", "item_id", "metric", "value"]
+
+
+def score_name(label: str, sub: str) -> str:
+    return f"{label}.{sub}" if sub else label
+
+
+def score_frame(scores: Iterable[StoredScore]) -> pd.DataFrame:
+    """One row per (system, item, score name): the layout of ``scores.csv``."""
+    rows = [
+        (s.system, s.item_id, score_name(s.metric, sub), float(value))
+        for s in scores
+        for sub, value in s.values.items()
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def score_table(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
+    """``{score name: {system: {item id: value}}}``, in the frame's order."""
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for (metric, system), group in frame.groupby(["metric", "system"], sort=False):
+        table.setdefault(str(metric), {})[str(system)] = dict(
+            zip(group["item_id"].astype(str), group["value"].astype(float), strict=True)
+        )
+    return table
+
+
+def summarize(
+    frame: pd.DataFrame, *, seed: int = 0, resamples: int = 1000
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per score name and system: mean, seeded bootstrap 95% CI, n."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for (metric, system), group in frame.groupby(["metric", "system"], sort=False):
+        values = group["value"].to_numpy(dtype=float)
+        low, high = stats.bootstrap_ci(values, seed=seed, resamples=resamples)
+        out.setdefault(str(metric), {})[str(system)] = {
+            "mean": float(values.mean()),
+            "ci_low": low,
+            "ci_high": high,
+            "n": int(values.size),
+        }
+    return out
+
+
+def flag_counts(scores: Sequence[StoredScore]) -> dict[str, dict[str, int]]:
+    """How often each metric raised each flag (such as ``windowed``) over the run's units."""
+    counts: dict[str, Counter[str]] = {}
+    for s in scores:
+        for flag in s.flags:
+            counts.setdefault(s.metric, Counter())[flag] += 1
+    return {metric: dict(c) for metric, c in counts.items()}

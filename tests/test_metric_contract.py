@@ -1,0 +1,91 @@
+"""One contract over every registered metric: what the harness relies on, checked for each."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from judge.models import resolve
+from metrics import registry
+from metrics.base import Example, Metric, Score, model_param_names
+
+EXAMPLES = [
+    Example(
+        output="The refund arrives in 5 days.",
+        references=("Refunds take five days.",),
+        source="Refunds are paid within five business days.",
+        prompt="When is my refund?",
+    ),
+    Example(output="", references=("Anything.",), source="Some source.", prompt="Empty output?"),
+    Example(
+        output="Ünïcödé — 返金 🙂 <script>x</script>",
+        references=("Unicode text.", "Other."),
+        source="Text with unicode.",
+        prompt="p",
+    ),
+    Example(output="word " * 300, references=("A long output.",), source="s", prompt="p"),
+]
+
+
+def build(name: str) -> Metric:
+    cls = registry.get(name)
+    models = {
+        p: resolve(str(cls.Params.model_fields[p].default), base_dir=Path.cwd())
+        for p in model_param_names(cls.Params)
+    }
+    metric = cls(params=cls.Params(), models=models)
+    metric.prepare(references=[ex.references for ex in EXAMPLES])
+    return metric
+
+
+@pytest.fixture(scope="module", params=registry.names())
+def metric(request: pytest.FixtureRequest) -> Metric:
+    return build(request.param)
+
+
+def test_declares_what_the_harness_needs(metric: Metric) -> None:
+    assert metric.name in registry.names()
+    assert metric.description
+    assert metric.subscores and all(isinstance(s, str) for s in metric.subscores)
+    assert metric.fields() <= {"output", "reference", "source", "prompt"}
+    assert "output" in metric.fields()
+    assert len(metric.fingerprint()) == 16
+    assert metric.fingerprint() == build(metric.name).fingerprint()
+
+
+def test_scores_every_example_with_finite_values(metric: Metric) -> None:
+    scores = metric.score(examples=EXAMPLES)
+    assert len(scores) == len(EXAMPLES)
+    for s in scores:
+        assert isinstance(s, Score)
+        assert set(s.values) == set(metric.subscores)
+        assert all(math.isfinite(v) for v in s.values.values())
+
+
+def test_batch_and_single_scores_agree(metric: Metric) -> None:
+    """The cache relies on it: a score may not depend on what else is in the batch."""
+    batch = metric.score(examples=EXAMPLES)
+    for ex, expected in zip(EXAMPLES, batch, strict=True):
+        (alone,) = metric.score(examples=[ex])
+        for key, value in expected.values.items():
+            assert alone.values[key] == pytest.approx(value, abs=1e-5)
+
+
+def test_rejects_examples_lacking_a_needed_field(metric: Metric) -> None:
+    needed = metric.fields() - {"output"}
+    if not needed:
+        pytest.skip("reads only the output")
+    bare = Example(output="x")
+    with pytest.raises(Exception, match="needs"):
+        metric.score(examples=[bare])
+
+
+def test_params_forbid_unknown_keys(metric: Metric) -> None:
+    with pytest.raises(ValueError):
+        type(metric).Params.model_validate({"no_such_param": 1})
+
+
+def test_empty_batch(metric: Metric) -> None:
+    assert metric.score(examples=[]) == []
