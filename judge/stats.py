@@ -79,3 +79,102 @@ def paired_differences(
     common = sorted(set(a) & set(b))
     diffs = np.array([a[i] - b[i] for i in common], dtype=float)
     return diffs, common
+
+
+def paired_bootstrap_ci(
+    diffs: Sequence[float] | NDArray[np.float64],
+    *,
+    seed: int = 0,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+) -> tuple[float, float]:
+    """Bootstrap CI of the mean paired difference (resampling items, keeping pairs together)."""
+    return bootstrap_ci(diffs, seed=seed, resamples=resamples, confidence=confidence)
+
+
+def paired_permutation_p(
+    diffs: Sequence[float] | NDArray[np.float64],
+    *,
+    seed: int = 0,
+    resamples: int = 10_000,
+    alternative: str = "two-sided",
+) -> float:
+    """p-value of a paired sign-flip permutation test of mean difference 0.
+
+    ``alternative``: ``"two-sided"``, ``"less"`` (the mean difference is below 0) or
+    ``"greater"``. Exact over all sign flips for n <= 16, Monte Carlo (seeded) otherwise, with the
+    add-one correction so that p is never 0.
+    """
+    arr = np.asarray(diffs, dtype=float)
+    n = arr.size
+    if n == 0 or np.all(arr == 0):
+        return 1.0
+    observed = arr.mean()
+    if n <= 16:
+        signs = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1) * 2 - 1
+        means = (signs * arr).mean(axis=1)
+        extra = 0
+    else:
+        rng = np.random.default_rng(seed)
+        means = np.empty(resamples)
+        block = max(1, _BLOCK_CELLS // n)
+        for start in range(0, resamples, block):
+            stop = min(resamples, start + block)
+            flips = rng.integers(0, 2, size=(stop - start, n)) * 2 - 1
+            means[start:stop] = (flips * arr).mean(axis=1)
+        extra = 1
+    eps = 1e-12
+    if alternative == "two-sided":
+        hits = np.sum(np.abs(means) >= abs(observed) - eps)
+    elif alternative == "less":
+        hits = np.sum(means <= observed + eps)
+    elif alternative == "greater":
+        hits = np.sum(means >= observed - eps)
+    else:
+        raise ValueError(f"unknown alternative '{alternative}'")
+    return float((hits + extra) / (means.size + extra))
+
+
+def sign_test_p(diffs: Sequence[float] | NDArray[np.float64]) -> float:
+    """Two-sided exact sign test of median difference 0 (ties dropped)."""
+    from scipy.stats import binomtest
+
+    arr = np.asarray(diffs, dtype=float)
+    wins, losses = int(np.sum(arr > 0)), int(np.sum(arr < 0))
+    if wins + losses == 0:
+        return 1.0
+    return float(binomtest(wins, wins + losses, 0.5).pvalue)
+
+
+def wilson_interval(successes: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (a pass rate)."""
+    from scipy.stats import norm
+
+    if n == 0:
+        return (float("nan"), float("nan"))
+    z = float(norm.ppf(1 - (1 - confidence) / 2))
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in the input order."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def win_tie_loss(
+    diffs: Sequence[float] | NDArray[np.float64], *, tie: float = 1e-9
+) -> tuple[int, int, int]:
+    """How many paired differences are above, within, and below ``±tie``."""
+    arr = np.asarray(diffs, dtype=float)
+    return (int(np.sum(arr > tie)), int(np.sum(np.abs(arr) <= tie)), int(np.sum(arr < -tie)))

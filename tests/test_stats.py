@@ -52,3 +52,25 @@ def test_paired_differences_use_common_ids() -> None:
     diffs, ids = stats.paired_differences({"a": 1.0, "b": 2.0, "c": 5.0}, {"b": 1.5, "c": 1.0})
     assert ids == ["b", "c"]
     assert diffs.tolist() == [0.5, 4.0]
+
+
+def test_permutation_p_exact_and_monte_carlo() -> None:
+    # all 8 differences positive: exact two-sided p = 2 / 2**8
+    assert stats.paired_permutation_p([0.1] * 8) == pytest.approx(2 / 256)
+    assert stats.paired_permutation_p([0.1] * 8, alternative="greater") == pytest.approx(1 / 256)
+    assert stats.paired_permutation_p([0.0] * 5) == 1.0
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 1, size=200)
+    assert stats.paired_permutation_p(noise, seed=1) > 0.05
+    assert stats.paired_permutation_p(noise - 0.5, seed=1, alternative="less") < 0.001
+    assert stats.paired_permutation_p(noise, seed=1) == stats.paired_permutation_p(noise, seed=1)
+
+
+def test_sign_test_wilson_holm_and_counts() -> None:
+    assert stats.sign_test_p([1.0] * 10) == pytest.approx(2 / 1024)
+    assert stats.sign_test_p([0.0, 0.0]) == 1.0
+    low, high = stats.wilson_interval(8, 10)
+    assert low == pytest.approx(0.4902, abs=1e-3) and high == pytest.approx(0.9433, abs=1e-3)
+    assert stats.wilson_interval(0, 10)[0] == 0.0
+    assert stats.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert stats.win_tie_loss([0.2, 0.0, -0.1, 0.3]) == (2, 1, 1)
