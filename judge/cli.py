@@ -70,9 +70,27 @@ def cli() -> None:
 )
 @click.option("--junit", type=click.Path(path_type=Path), help="write gate results as JUnit XML")
 @click.option("--quiet", "-q", is_flag=True, help="no progress output")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="where judges run: this process, or a Ray cluster (pip install 'judge-harness[ray]')",
+)
+@click.option(
+    "--address",
+    help="the Ray cluster to join, such as HEAD:6379 or auto [default: RAY_ADDRESS, else a "
+    "local cluster]",
+)
 @user_errors
 def eval_command(
-    suite: Path, out_dir: Path | None, store_path: Path, junit: Path | None, quiet: bool
+    suite: Path,
+    out_dir: Path | None,
+    store_path: Path,
+    junit: Path | None,
+    quiet: bool,
+    engine: str,
+    address: str | None,
 ) -> None:
     """Score SUITE, store the scores, check its gates and write the report."""
     from rich.console import Console
@@ -87,6 +105,8 @@ def eval_command(
         out_dir=out_dir,
         store_path=store_path,
         progress=make_progress(quiet=quiet),
+        engine=engine,
+        address=address,
     )
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     out.print(show.results_table(outcome.summary))
@@ -134,4 +154,6 @@ def main() -> None:
     # Offline by default: nothing is fetched from a hub and nothing reports home during a run.
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
         os.environ.setdefault(name, "1")
+    # The process never forks after tokenizing; saying so silences the tokenizers' warning.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     cli()

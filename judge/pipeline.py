@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from judge import __version__
+from judge.engine import Engine, make_engine
 from judge.gates import GateResult, evaluate_gates
 from judge.progress import Progress
 from judge.runner import RunResult, run_suite
@@ -39,18 +40,27 @@ def evaluate(
     out_dir: Path | str | None = None,
     store_path: Path | str = DEFAULT_STORE,
     progress: Progress | None = None,
+    engine: Engine | str = "local",
+    address: str | None = None,
 ) -> Outcome:
-    """Run a suite and write ``report.html``, ``summary.json`` and ``scores.csv``."""
+    """Run a suite and write ``report.html``, ``summary.json`` and ``scores.csv``.
+
+    ``engine`` scores the batches: ``"local"``, ``"ray"`` (joining the cluster at ``address``,
+    or a local one) or an engine the caller made and closes.
+    """
     suite = load_suite(suite_path)
+    scorer = make_engine(engine, address=address) if isinstance(engine, str) else engine
     store = Store(store_path)
     try:
-        result = run_suite(suite=suite, store=store, progress=progress)
+        result = run_suite(suite=suite, store=store, progress=progress, engine=scorer)
         summary, gate_results = build_summary(suite=suite, store=store, result=result)
         store.finish_run(run_id=result.run_id, summary=summary)
         target = Path(out_dir) if out_dir is not None else Path("judge-runs") / result.run_id
         files = write_run_files(store=store, run_id=result.run_id, out_dir=target)
     finally:
         store.close()
+        if scorer is not engine:  # made here
+            scorer.close()
     return Outcome(suite, result, summary, gate_results, target, files)
 
 

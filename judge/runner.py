@@ -13,11 +13,11 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from judge import models
+from judge.engine import Engine, LocalEngine, MetricJob
 from judge.errors import UserError
 from judge.progress import NullProgress, Progress
 from judge.store import Store
@@ -72,8 +72,8 @@ def plan(suite: Suite, metric: Metric, judge: str) -> list[Unit]:
     return units
 
 
-def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> Metric:
-    """Resolve and fingerprint the metric's models, build it and give it the suite's context."""
+def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
+    """Resolve and fingerprint the metric's models; the judge as data any engine can build."""
     resolved = {}
     for param in cfg.models:
         reference = str(getattr(cfg.params, param))
@@ -84,8 +84,16 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> Metric:
                 exc.message, where=f"{suite.path}: {cfg.yaml_path}.params.{param}"
             ) from None
     metric = cfg.build(resolved=resolved)
-    metric.prepare(references=[item.references for item in suite.items])
-    return metric
+    references = [item.references for item in suite.items]
+    metric.prepare(references=references)
+    return MetricJob(
+        label=cfg.label,
+        cls=cfg.cls,
+        params=cfg.params,
+        models=resolved,
+        references=references,
+        fingerprint=metric.fingerprint(),
+    )
 
 
 def judge_info(cfg: MetricConfig, metric: Metric, judge: str) -> dict[str, Any]:
@@ -111,17 +119,22 @@ def run_suite(
     progress: Progress | None = None,
     run_id: str | None = None,
     batch_size: int = DEFAULT_BATCH,
+    engine: Engine | None = None,
 ) -> RunResult:
-    """Score every metric of ``suite`` for every system and item, through the store's cache."""
+    """Score every metric of ``suite`` for every system and item, through the store's cache.
+
+    ``engine`` scores the batches (default: in this process); the store is written here.
+    """
     progress = progress or NullProgress()
+    engine = engine or LocalEngine()
     t0 = time.perf_counter()
     result = RunResult(run_id=run_id or new_run_id(), judges={})
     built = []
     for cfg in suite.metrics:  # resolve every model before writing anything
-        metric = build_metric(cfg, suite=suite, store=store)
-        judge = metric.fingerprint()
-        result.judges[cfg.label] = judge_info(cfg, metric, judge)
-        built.append((cfg, metric, judge))
+        job = build_metric(cfg, suite=suite, store=store)
+        metric = job.build()  # for its identity: no model is loaded until it scores
+        result.judges[cfg.label] = judge_info(cfg, metric, job.fingerprint)
+        built.append((cfg, metric, job))
     store.create_run(
         run_id=result.run_id,
         suite=suite.name,
@@ -132,16 +145,17 @@ def run_suite(
         outputs=suite.outputs,
     )
     try:
-        for cfg, metric, judge in built:
+        for cfg, metric, job in built:
             computed, cached = _run_metric(
                 cfg,
                 metric,
-                judge,
+                job,
                 suite=suite,
                 store=store,
                 run_id=result.run_id,
                 progress=progress,
                 batch_size=batch_size,
+                engine=engine,
             )
             result.computed[cfg.label], result.cached[cfg.label] = computed, cached
     except BaseException as exc:
@@ -159,14 +173,16 @@ def run_suite(
 def _run_metric(
     cfg: MetricConfig,
     metric: Metric,
-    judge: str,
+    job: MetricJob,
     *,
     suite: Suite,
     store: Store,
     run_id: str,
     progress: Progress,
     batch_size: int,
+    engine: Engine,
 ) -> tuple[int, int]:
+    judge = job.fingerprint
     units = plan(suite, metric, judge)
     hits = store.cached_keys(u.key for u in units)
     todo: dict[str, Example] = {}
@@ -181,25 +197,22 @@ def _run_metric(
     store.put_batch(metric=cfg.label, judge=judge, scored=[], run_id=run_id, rows=ready)
     progress.start(cfg.label, total=len(todo), cached=len(units) - sum(map(len, waiting.values())))
     keys = list(todo)
-    for start in range(0, len(keys), batch_size):
-        batch = keys[start : start + batch_size]
-        scores = _score(cfg, metric, [todo[k] for k in batch], suite=suite)
-        rows = [(u.system, u.item_id, u.key) for k in batch for u in waiting[k]]
-        store.put_batch(
-            metric=cfg.label,
-            judge=judge,
-            scored=list(zip(batch, scores, strict=True)),
-            run_id=run_id,
-            rows=rows,
-        )
-        progress.advance(len(batch))
-    progress.finish()
-    metric.close()
-    return len(keys), len(units) - len(keys)
-
-
-def _score(cfg: MetricConfig, metric: Metric, examples: Sequence[Example], *, suite: Suite) -> Any:
+    batches = (
+        (batch, [todo[k] for k in batch])
+        for batch in (keys[i : i + batch_size] for i in range(0, len(keys), batch_size))
+    )
     try:
-        return metric.score(examples=examples)
+        for batch, scores in engine.run(job=job, batches=batches):
+            rows = [(u.system, u.item_id, u.key) for k in batch for u in waiting[k]]
+            store.put_batch(
+                metric=cfg.label,
+                judge=judge,
+                scored=list(zip(batch, scores, strict=True)),
+                run_id=run_id,
+                rows=rows,
+            )
+            progress.advance(len(batch))
     except MetricError as exc:
         raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
+    progress.finish()
+    return len(keys), len(units) - len(keys)

@@ -10,12 +10,15 @@ once, and texts longer than the model's window are embedded over overlapping win
 
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import importlib.util
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,9 +33,35 @@ from metrics.base import (
     ModelField,
     Score,
 )
-from metrics.encoder import Encoded, TokenEncoder, config_layers
+from metrics.encoder import Encoded, TokenEncoder, config_layers, one_thread
 
 SUBSCORES = ("precision", "recall", "f1")
+
+
+def _bert_score_dir() -> Path:
+    """The installed bert_score package's folder, located without importing it (and torch)."""
+    spec = importlib.util.find_spec("bert_score")
+    return Path(spec.origin).parent if spec and spec.origin else Path(".")
+
+
+@cache
+def bert_score_layers() -> dict[str, int]:
+    """bert-score's default layer per model name (``bert_score.utils.model2layers``).
+
+    Read from the package's source rather than imported: importing bert_score imports torch,
+    which would cost seconds on a run whose every score is cached.
+    """
+    try:
+        tree = ast.parse((_bert_score_dir() / "utils.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "model2layers" for t in node.targets
+        ):
+            table = ast.literal_eval(node.value)
+            return {str(k): int(v) for k, v in table.items()}
+    return {}
 
 
 class BERTScoreParams(MetricParams):
@@ -93,10 +122,9 @@ class BERTScore(Metric):
     def layer(self) -> int:
         """The layer used: the param, else bert-score's default for the model, else the last."""
         if self._layer is None:
-            from bert_score.utils import model2layers  # imports torch: only when scoring
-
-            if self.p.model in model2layers:
-                self._layer = int(model2layers[self.p.model])
+            known = bert_score_layers()
+            if self.p.model in known:
+                self._layer = known[self.p.model]
             else:
                 layers = config_layers(self.models["model"].path)
                 if layers is None:
@@ -110,9 +138,7 @@ class BERTScore(Metric):
         p = self.p
         if p.baseline_path is not None:
             return Path(p.baseline_path)
-        spec = importlib.util.find_spec("bert_score")  # located without importing torch
-        package = Path(spec.origin).parent if spec and spec.origin else Path(".")
-        path = package / "rescale_baseline" / p.lang / f"{p.model}.tsv"
+        path = _bert_score_dir() / "rescale_baseline" / p.lang / f"{p.model}.tsv"
         if not path.is_file():
             raise MetricError(
                 f"bert-score ships no rescale baseline for model '{p.model}' and lang "
@@ -177,12 +203,12 @@ class BERTScore(Metric):
         import torch
 
         encoder = self.encoder()
-        special = {encoder.tokenizer.cls_token_id, encoder.tokenizer.sep_token_id}
         if self.p.idf:
             idf = self.idf_weights()
             unseen = math.log(len(self._references) + 1)
             values = [idf.get(t, unseen) for t in ids]
         else:
+            special = {encoder.tokenizer.cls_token_id, encoder.tokenizer.sep_token_id}
             values = [0.0 if t in special else 1.0 for t in ids]
         return torch.tensor(values, dtype=torch.float32)
 
@@ -194,58 +220,68 @@ class BERTScore(Metric):
             )
         )
         encoded = dict(zip(texts, encoder.encode(texts), strict=True))
-        weights = {t: self._weights(e.ids) for t, e in encoded.items()}
-        scores = []
-        for ex in examples:
-            cand = encoded[ex.output]
-            per_ref = [
-                _greedy(cand, weights[ex.output], encoded[r], weights[r]) for r in ex.references
-            ]
-            # As bert-score: the best of several references, per sub-score.
-            values = [max(v[k] for v in per_ref) for k in range(3)]
-            if self.baseline is not None:
-                values = [(v - b) / (1 - b) for v, b in zip(values, self.baseline, strict=True)]
-            best = max(range(len(per_ref)), key=lambda i: per_ref[i][2])
-            used = [encoded[t] for t in (ex.output, *ex.references)]
-            flags = [f for f in ("windowed", "truncated") if any(getattr(e, f) for e in used)]
-            scores.append(
-                Score(
-                    values=dict(zip(SUBSCORES, values, strict=True)),
-                    details=self._alignment(cand, encoded[ex.references[best]], best),
-                    flags=tuple(flags),
-                )
-            )
-        return scores
+        with one_thread(encoder.torch):  # thousands of small matrix products
+            weights = {t: self._weights(e.ids) for t, e in encoded.items()}
+            tokens: dict[str, list[str]] = {}
+            return [self._score_one(ex, encoded, weights, tokens) for ex in examples]
 
-    def _alignment(self, cand: Encoded, ref: Encoded, best: int) -> dict[str, Any]:
-        """For the report: each output token, the reference token it matched and how well."""
-        sim = cand.embeddings @ ref.embeddings.T
-        match_values, match = sim.max(dim=1)
-        encoder = self.encoder()
-        return {
+    def _score_one(
+        self,
+        ex: Example,
+        encoded: dict[str, Encoded],
+        weights: dict[str, Any],
+        tokens: dict[str, list[str]],
+    ) -> Score:
+        cand = encoded[ex.output]
+        matches = [_greedy(cand, weights[ex.output], encoded[r], weights[r]) for r in ex.references]
+        # As bert-score: the best of several references, per sub-score.
+        values = [max(m.prf[k] for m in matches) for k in range(3)]
+        if self.baseline is not None:
+            values = [(v - b) / (1 - b) for v, b in zip(values, self.baseline, strict=True)]
+        best = max(range(len(matches)), key=lambda i: matches[i].prf[2])
+        used = [encoded[t] for t in (ex.output, *ex.references)]
+        flags = [f for f in ("windowed", "truncated") if any(getattr(e, f) for e in used)]
+        for text in (ex.output, ex.references[best]):
+            if text not in tokens:
+                tokens[text] = self.encoder().tokens(encoded[text].ids)
+        details = {  # for the report: each output token, the reference token it matched
             "reference": best,
-            "output_tokens": encoder.tokens(cand.ids),
-            "reference_tokens": encoder.tokens(ref.ids),
-            "match": match.tolist(),
-            "similarity": [round(float(v), 4) for v in match_values],
+            "output_tokens": tokens[ex.output],
+            "reference_tokens": tokens[ex.references[best]],
+            "match": matches[best].match,
+            "similarity": [round(v, 4) for v in matches[best].similarity],
         }
+        return Score(
+            values=dict(zip(SUBSCORES, values, strict=True)), details=details, flags=tuple(flags)
+        )
 
     def close(self) -> None:
         self._encoder = None
 
 
-def _greedy(cand: Encoded, cand_w: Any, ref: Encoded, ref_w: Any) -> tuple[float, float, float]:
+@dataclass(frozen=True)
+class Match:
+    """Greedy matching of a candidate with one reference."""
+
+    prf: tuple[float, float, float]
+    match: list[int]  # per candidate token: the reference token it matched
+    similarity: list[float]  # and the cosine similarity of that match
+
+
+def _greedy(cand: Encoded, cand_w: Any, ref: Encoded, ref_w: Any) -> Match:
     """Greedy matching of one candidate with one reference: (P, R, F1), as bert-score computes."""
-    if len(cand.ids) <= 2 or len(ref.ids) <= 2:  # an empty text: bert-score's zero
-        return (0.0, 0.0, 0.0)
     sim = cand.embeddings @ ref.embeddings.T
+    best = sim.max(dim=1)
+    match, similarity = best.indices.tolist(), best.values.tolist()
+    if len(cand.ids) <= 2 or len(ref.ids) <= 2:  # an empty text: bert-score's zero
+        return Match((0.0, 0.0, 0.0), match, similarity)
     # bert-score multiplies similarities by the padding mask before taking maxima, so a token
     # whose best match is negative counts as 0 whenever the other text is padded in its batch;
     # we apply that floor always, so that scores never depend on batch composition.
-    precision = _weighted(sim.max(dim=1).values.clamp_min(0.0), cand_w)
+    precision = _weighted(best.values.clamp_min(0.0), cand_w)
     recall = _weighted(sim.max(dim=0).values.clamp_min(0.0), ref_w)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall != 0 else 0.0
-    return (precision, recall, f1 if math.isfinite(f1) else 0.0)
+    return Match((precision, recall, f1 if math.isfinite(f1) else 0.0), match, similarity)
 
 
 def _weighted(values: Any, weights: Any) -> float:

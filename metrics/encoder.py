@@ -8,7 +8,9 @@ the model's window over overlapping windows instead of cutting them.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,7 @@ class TokenEncoder:
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         self.torch = torch
+        sensible_threads(torch)
         probe = AutoTokenizer.from_pretrained(str(path))
         needs_prefix_space = type(probe).__name__.startswith(("Roberta", "GPT2", "Bart"))
         self.tokenizer = (
@@ -82,17 +85,22 @@ class TokenEncoder:
 
     def token_ids(self, text: str) -> list[int]:
         """Token ids with special tokens, exactly as bert-score encodes a sentence, uncut."""
-        return self._encode(text)[0]
+        return self._tokenize([text])[0][0]
 
-    def _encode(self, text: str) -> tuple[list[int], int, int]:
-        """Token ids and how many special tokens lead and trail them."""
+    def _tokenize(self, texts: Sequence[str]) -> list[tuple[list[int], int, int]]:
+        """Per text: token ids and how many special tokens lead and trail them (one call)."""
         enc = self.tokenizer(
-            text.strip(), add_special_tokens=True, return_special_tokens_mask=True, verbose=False
+            [t.strip() for t in texts],
+            add_special_tokens=True,
+            return_special_tokens_mask=True,
+            verbose=False,
         )
-        ids, special = list(enc["input_ids"]), list(enc["special_tokens_mask"])
-        head = next((i for i, s in enumerate(special) if not s), len(ids))
-        tail = next((i for i, s in enumerate(reversed(special)) if not s), 0)
-        return ids, head, tail
+        out = []
+        for ids, special in zip(enc["input_ids"], enc["special_tokens_mask"], strict=True):
+            head = next((i for i, s in enumerate(special) if not s), len(ids))
+            tail = next((i for i, s in enumerate(reversed(special)) if not s), 0)
+            out.append((list(ids), head, tail))
+        return out
 
     def tokens(self, ids: Sequence[int]) -> list[str]:
         return list(self.tokenizer.convert_ids_to_tokens(list(ids)))
@@ -102,8 +110,7 @@ class TokenEncoder:
         pieces: list[list[int]] = []  # model inputs: whole texts or windows
         plans: list[list[tuple[int, int, int]]] = []  # per text: (piece, start, length) spans
         all_ids, cut = [], []
-        for text in texts:
-            ids, head, tail = self._encode(text)
+        for ids, head, tail in self._tokenize(texts) if texts else []:
             too_long = len(ids) > self.max_length
             if too_long and self.truncate:  # as the tokenizer truncates: specials kept
                 keep = self.max_length - head - tail
@@ -116,7 +123,6 @@ class TokenEncoder:
         for ids, plan, c in zip(all_ids, plans, cut, strict=True):
             parts = [outputs[piece][start : start + length] for piece, start, length in plan]
             emb = parts[0] if len(parts) == 1 else self.torch.cat(parts, dim=0)
-            emb = emb / emb.norm(dim=-1, keepdim=True)
             encoded.append(Encoded(ids, emb, windowed=len(plan) > 1, truncated=c))
         return encoded
 
@@ -156,7 +162,11 @@ class TokenEncoder:
         return spans
 
     def _forward(self, pieces: list[list[int]]) -> list[Any]:
-        """Run the model over ``pieces`` in length-sorted batches under the token budget."""
+        """Normalised embeddings of ``pieces``: length-sorted batches under the token budget.
+
+        Each result is a view into its batch's output (normalised per token, as bert-score
+        does), so nothing is copied per text.
+        """
         torch = self.torch
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]), reverse=True)
         out: list[Any] = [None] * len(pieces)
@@ -171,8 +181,42 @@ class TokenEncoder:
                 for row, i in enumerate(batch):
                     ids[row, : len(pieces[i])] = torch.tensor(pieces[i], dtype=torch.long)
                     mask[row, : len(pieces[i])] = 1
-                hidden = self.model(ids, attention_mask=mask)[0]
+                hidden = self.forward(ids, mask).float()
+                hidden = hidden / hidden.norm(dim=-1, keepdim=True)
                 for row, i in enumerate(batch):
-                    out[i] = hidden[row, : len(pieces[i])].float().clone()
+                    out[i] = hidden[row, : len(pieces[i])]
                 start += size
         return out
+
+    def forward(self, ids: Any, mask: Any) -> Any:
+        """The chosen layer's hidden states of a padded batch."""
+        return self.model(ids, attention_mask=mask)[0]
+
+
+def sensible_threads(torch: Any) -> int:
+    """At most one torch thread per CPU this process may use.
+
+    torch counts the machine's cores; a container or ``taskset`` may grant fewer, and more
+    threads than CPUs make every forward pass slower. ``OMP_NUM_THREADS`` (which Ray sets for
+    its workers) wins when given.
+    """
+    if "OMP_NUM_THREADS" not in os.environ:
+        try:
+            usable = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            usable = os.cpu_count() or 1
+        if 0 < usable < torch.get_num_threads():
+            torch.set_num_threads(usable)
+    return int(torch.get_num_threads())
+
+
+@contextmanager
+def one_thread(torch: Any) -> Iterator[None]:
+    """Run many small tensor operations on one thread: on a busy CPU, waking a thread pool
+    for each costs more than the operation itself."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
