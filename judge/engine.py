@@ -31,16 +31,20 @@ class MetricJob:
     references: list[tuple[str, ...]]
     fingerprint: str
 
-    def build(self, *, models: dict[str, ResolvedModel] | None = None) -> Metric:
-        """The metric, prepared with the suite's references, checked against the fingerprint."""
+    def build(self, *, models: dict[str, ResolvedModel] | None = None, on: str = "") -> Metric:
+        """The metric, prepared with the suite's references, checked against the fingerprint.
+
+        ``models`` replaces the driver's resolved models (their paths on another node); ``on``
+        names the node for the error message.
+        """
         metric = self.cls(params=self.params, models=models if models is not None else self.models)
         metric.prepare(references=self.references)
         built = metric.fingerprint()
         if built != self.fingerprint:
             raise UserError(
-                f"metric '{self.label}' built here has fingerprint {built}, the run expects "
-                f"{self.fingerprint}: library versions, model files or params differ from the "
-                "driver's; install the same versions everywhere"
+                f"metric '{self.label}' built {on or 'here'} has fingerprint {built}, the run "
+                f"expects {self.fingerprint}: library versions, model files or params differ "
+                "from the driver's; install the same versions everywhere"
             )
         return metric
 

@@ -33,14 +33,21 @@ class Scorer:
     """The actor: one metric, its model loaded once, batches scored in turn."""
 
     def __init__(self, job: MetricJob, driver_node: str) -> None:
-        self.node = _node_id()
-        local = {
-            name: _local_model(model, same_node=self.node == driver_node)
-            for name, model in job.models.items()
-        }
-        self.metric: Metric = job.build(models=local)
+        # A user error is kept for ready() to raise: Ray drops the cause of a failed __init__.
+        self.error: UserError | MetricError | None = None
+        try:
+            same_node = _node_id() == driver_node
+            local = {
+                name: _local_model(model, same_node=same_node) for name, model in job.models.items()
+            }
+            self.metric: Metric = job.build(models=local, on=f"on {socket.gethostname()}")
+        except (UserError, MetricError) as exc:
+            self.error = exc
 
-    def where(self) -> str:
+    def ready(self) -> str:
+        """Where this actor runs, once its metric is built and checked; else the user error."""
+        if self.error is not None:
+            raise self.error
         return f"{socket.gethostname()} (pid {os.getpid()})"
 
     def score(self, examples: Sequence[Example]) -> list[Score]:
@@ -117,7 +124,7 @@ class RayEngine:
             ).remote(job, self._driver_node)
             for node, cpus in nodes
         ]
-        self._get([a.where.remote() for a in actors])  # built and checked, or the error
+        self._get([a.ready.remote() for a in actors])  # built and checked, or the error
         return actors
 
     def run(
@@ -154,11 +161,6 @@ class RayEngine:
             return self.ray.get(refs)
         except self.ray.exceptions.RayTaskError as exc:
             cause = exc.cause
-            if isinstance(cause, UserError | MetricError):
-                raise cause from None
-            raise
-        except self.ray.exceptions.RayActorError as exc:
-            cause = getattr(exc, "cause", None)
             if isinstance(cause, UserError | MetricError):
                 raise cause from None
             raise
