@@ -70,7 +70,10 @@ def write_suite(
     for s in range(systems):
         level = 0.1 + 0.15 * s
         outs = [rewrite(rng, words, ref, level=level) for ref in refs]
-        _jsonl(folder / f"system-{s}.jsonl", [{"id": r["id"], "output": o} for r, o in zip(rows, outs)])
+        _jsonl(
+            folder / f"system-{s}.jsonl",
+            [{"id": r["id"], "output": o} for r, o in zip(rows, outs, strict=True)],
+        )
         spec_systems[f"system-{s}"] = f"system-{s}.jsonl"
     spec = {
         "name": name,

@@ -20,7 +20,6 @@ from metrics.base import Example
 from metrics.testing import LengthMetric
 
 
-
 def length_job(**changes: object) -> MetricJob:
     metric = LengthMetric()
     job = MetricJob(
@@ -43,7 +42,7 @@ def test_local_engine_yields_each_batch_in_order() -> None:
 
 
 def test_a_judge_built_with_another_fingerprint_is_refused() -> None:
-    with pytest.raises(UserError, match="fingerprint .* the run expects 0000: library versions"):
+    with pytest.raises(UserError, match=r"fingerprint .* the run expects 0000: library versions"):
         list(LocalEngine().run(job=length_job(fingerprint="0000"), batches=[]))
 
 

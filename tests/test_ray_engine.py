@@ -70,7 +70,10 @@ def test_example_suite_scores_equal_the_local_engine(ray_engine: Any, tmp_path: 
 
 
 def test_batches_stream_back_in_order(
-    ray_engine: Any, make_suite: Callable[..., Path], fake_metrics: type[LengthMetric], tmp_path: Path
+    ray_engine: Any,
+    make_suite: Callable[..., Path],
+    fake_metrics: type[LengthMetric],
+    tmp_path: Path,
 ) -> None:
     outputs = {s: [f"{s} answer {'x' * i}" for i in range(6)] for s in ("a", "b", "c")}
     suite = load_suite(make_suite(metrics=["length"], outputs=outputs))
