@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from metrics import fastpath
 from metrics.base import (
     Example,
     FileField,
@@ -34,6 +35,7 @@ from metrics.base import (
     Score,
 )
 from metrics.encoder import Encoded, TokenEncoder, config_layers, one_thread
+from metrics.fastpath import Precision
 
 SUBSCORES = ("precision", "recall", "f1")
 
@@ -87,6 +89,11 @@ class BERTScoreParams(MetricParams):
     long_texts: Literal["window", "truncate"] = Field(
         default="window", description="texts past the model's length: overlapping windows or cut"
     )
+    precision: Precision = Field(
+        default="fp32",
+        description="fp32: torch, exact; onnx: ONNX Runtime, fp32; int8: ONNX Runtime with int8 "
+        "weights, fastest, approximate (pip install 'judge-harness[onnx]')",
+    )
 
 
 class BERTScore(Metric):
@@ -110,6 +117,11 @@ class BERTScore(Metric):
         self._references: list[str] = []
         self._idf: dict[int, float] | None = None
         self._encoder: TokenEncoder | None = None
+        if p.precision != "fp32" and fastpath.missing_packages():
+            raise MetricError(
+                f"precision '{p.precision}' needs {', '.join(fastpath.missing_packages())}: "
+                f"{fastpath.INSTALL}"
+            )
 
     @property
     def p(self) -> BERTScoreParams:
@@ -168,6 +180,12 @@ class BERTScore(Metric):
         self._references = [r for refs in references for r in refs]
         self._idf = None
 
+    def identity(self) -> dict[str, Any]:
+        identity = super().identity()
+        if self.p.precision != "fp32":  # the runtime's version decides the numbers too
+            identity["libraries"].update(fastpath.versions())
+        return identity
+
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = {"layer": self.layer, "baseline": self.baseline}
         if self.p.idf:
@@ -185,6 +203,8 @@ class BERTScore(Metric):
                 batch_size=self.p.batch_size,
                 batch_tokens=self.p.batch_tokens,
                 truncate=self.p.long_texts == "truncate",
+                precision=self.p.precision,
+                key=self.models["model"].fingerprint,
             )
         return self._encoder
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from metrics.fastpath import Precision, onnx_forward
 
 _HUGE = 1_000_000
 
@@ -44,8 +46,18 @@ class TokenEncoder:
     """A tokenizer and an encoder truncated to ``layer`` layers."""
 
     def __init__(
-        self, *, path: Path, layer: int, batch_size: int, batch_tokens: int, truncate: bool = False
+        self,
+        *,
+        path: Path,
+        layer: int,
+        batch_size: int,
+        batch_tokens: int,
+        truncate: bool = False,
+        precision: Precision = "fp32",
+        key: str = "",
     ) -> None:
+        """``precision`` other than fp32 runs the model on ONNX Runtime (see fastpath); ``key``
+        names the model's weights (their digest) for the exported copy."""
         import torch
         from bert_score.utils import get_model
         from transformers import AutoTokenizer
@@ -69,6 +81,16 @@ class TokenEncoder:
         self.truncate = truncate
         self.max_length = self._max_length()
         self.pad_id = self.tokenizer.pad_token_id or 0
+        self._run: Callable[[Any, Any], Any] = lambda ids, mask: self.model(
+            ids, attention_mask=mask
+        )[0]
+        if precision != "fp32":
+            self._run = onnx_forward(
+                self.model,
+                key=f"{key}|layer={layer}",
+                precision=precision,
+                threads=torch.get_num_threads(),
+            )
 
     def _max_length(self) -> int:
         limit = int(self.tokenizer.model_max_length or _HUGE)
@@ -190,7 +212,7 @@ class TokenEncoder:
 
     def forward(self, ids: Any, mask: Any) -> Any:
         """The chosen layer's hidden states of a padded batch."""
-        return self.model(ids, attention_mask=mask)[0]
+        return self._run(ids, mask)
 
 
 def sensible_threads(torch: Any) -> int:

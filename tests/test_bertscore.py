@@ -217,3 +217,20 @@ def test_idf_changes_the_fingerprint(minilm_path: Path) -> None:
     a.prepare(references=[["one"], ["two"]])
     b.prepare(references=[["one"], ["three"]])
     assert a.fingerprint() != b.fingerprint()
+
+
+def test_layer_table_is_read_without_importing_bert_score() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from metrics.bertscore import bert_score_layers; "
+        "t = bert_score_layers(); print(len(t), 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    from bert_score.utils import model2layers
+
+    assert out.stdout.split() == [str(len(model2layers)), "False"]
+    from metrics.bertscore import bert_score_layers
+
+    assert bert_score_layers() == model2layers
