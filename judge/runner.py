@@ -24,7 +24,7 @@ from judge.store import Store
 from judge.suite import MetricConfig, Suite
 from metrics.base import Example, Metric, MetricError
 
-DEFAULT_BATCH = 512
+DEFAULT_BATCH = 1024  # units per batch: all systems' outputs for 1024 / systems items
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,10 @@ class BERTScoreParams(MetricParams):
     lang: str = Field(default="en", description="language of bert-score's baseline files")
     batch_size: int = Field(default=64, ge=1, description="texts per forward pass at most")
     batch_tokens: int = Field(
-        default=16384, ge=64, description="padded tokens per forward pass at most"
+        default=1024,
+        ge=64,
+        description="padded tokens per forward pass at most: small batches of texts of "
+        "similar length waste little on padding",
     )
     long_texts: Literal["window", "truncate"] = Field(
         default="window", description="texts past the model's length: overlapping windows or cut"
@@ -179,6 +182,13 @@ class BERTScore(Metric):
     def prepare(self, *, references: Sequence[Sequence[str]]) -> None:
         self._references = [r for refs in references for r in refs]
         self._idf = None
+
+    def _params_identity(self) -> dict[str, Any]:
+        # How texts are batched does not change scores (tested): tuning it keeps the cache.
+        values = super()._params_identity()
+        for name in ("batch_size", "batch_tokens"):
+            values.pop(name)
+        return values
 
     def identity(self) -> dict[str, Any]:
         identity = super().identity()

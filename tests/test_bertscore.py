@@ -234,3 +234,9 @@ def test_layer_table_is_read_without_importing_bert_score() -> None:
     from metrics.bertscore import bert_score_layers
 
     assert bert_score_layers() == model2layers
+
+
+def test_batching_params_keep_the_fingerprint(minilm_path: Path) -> None:
+    base = metric(minilm_path).fingerprint()
+    assert metric(minilm_path, batch_size=8, batch_tokens=256).fingerprint() == base
+    assert metric(minilm_path, long_texts="truncate").fingerprint() != base

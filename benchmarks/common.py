@@ -1,0 +1,67 @@
+"""Helpers shared by the benchmark scripts: timing, medians, subprocess runs, printing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+# As `judge` sets them: offline, and no tokenizer fork warnings.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def timed(func: Callable[[], T]) -> tuple[float, T]:
+    t0 = time.perf_counter()
+    value = func()
+    return time.perf_counter() - t0, value
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def judge_cli(*args: str, cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run ``judge ARGS`` in a fresh process: (wall seconds, its peak RSS in MB, stdout)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "judge", *args],
+            cwd=cwd or ROOT,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"judge {' '.join(args)} exited {proc.returncode}:\n{err.read()}")
+        return seconds, usage.ru_maxrss / 1024, out.read()
+
+
+def header(title: str, **facts: Any) -> None:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\n== {title}")
+    extra = " ".join(f"{k}={v}" for k, v in facts.items())
+    print(f"   cpus={os.cpu_count()} load(1m)={load:.2f} {extra}".rstrip())
+
+
+def row(label: str, value: str, note: str = "") -> None:
+    print(f"   {label:<44} {value:>14}  {note}".rstrip())
+
+
+def verdict(label: str, ok: bool, detail: str) -> None:
+    print(f"   target {label:<37} {'HOLDS' if ok else 'MISSED':>14}  {detail}")
