@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +26,24 @@ def timed(func: Callable[[], T]) -> tuple[float, T]:
     t0 = time.perf_counter()
     value = func()
     return time.perf_counter() - t0, value
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Wall seconds and this process's CPU seconds (all threads) of one measured call.
+
+    On a shared machine the wall time of the same work varies several-fold; CPU time varies
+    less, so scripts print both.
+    """
+
+    wall: float
+    cpu: float
+
+
+def clock(func: Callable[[], T]) -> tuple[Clock, T]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = func()
+    return Clock(time.perf_counter() - wall, time.process_time() - cpu), value
 
 
 def median(values: Sequence[float]) -> float:
