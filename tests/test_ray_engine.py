@@ -87,6 +87,43 @@ def test_batches_stream_back_in_order(
     assert len(runs["ray"]) == 18
 
 
+def test_cli_joins_a_running_cluster(
+    ray_engine: Any, make_suite: Callable[..., Path], tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    suite = make_suite(metrics=["exact_match", "rouge"])
+    address = ray.get_runtime_context().gcs_address
+    runs = {}
+    for name, extra in (("ray", ["--engine", "ray", "--address", address]), ("local", [])):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "judge",
+                "eval",
+                str(suite),
+                "--out",
+                name,
+                "--store",
+                f"{name}.db",
+                "-q",
+                *extra,
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr
+        runs[name] = (tmp_path / name / "scores.csv").read_text()
+    assert runs["ray"] == runs["local"]
+    assert runs["ray"].count("\n") == 1 + 2 * 6 * 4
+
+
 def test_a_judge_that_differs_on_a_worker_is_a_user_error(
     ray_engine: Any, make_suite: Callable[..., Path], fake_metrics: type[LengthMetric]
 ) -> None:
