@@ -22,7 +22,6 @@ say more when others are busy.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import Clock, clock, header, median, row, verdict
+from benchmarks.common import Clock, arguments, clock, header, median, row, verdict
 from benchmarks.synthetic import write_suite
 from judge.runner import run_suite
 from judge.store import Store
@@ -120,11 +119,7 @@ def compare(ours: dict[Any, list[float]], theirs: dict[Any, list[float]]) -> tup
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--items", type=int, default=1000)
-    parser.add_argument("--systems", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, items=1000, repeats=3)
 
     import torch
     from bert_score.utils import get_model

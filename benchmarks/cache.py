@@ -9,7 +9,6 @@ would: cold (empty store), warm (nothing changed), changed (every output of one 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -17,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import header, judge_cli, median, row, verdict
+from benchmarks.common import arguments, header, judge_cli, median, row, verdict
 from benchmarks.synthetic import change_system, write_suite
 
 
@@ -28,11 +27,7 @@ def run(suite: Path, store: Path, out: Path) -> tuple[float, dict[str, int], dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--items", type=int, default=1000)
-    parser.add_argument("--systems", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, items=1000, repeats=3)
     header(
         f"Cache: `judge eval` on {args.systems} systems x {args.items} items (BERTScore)",
         repeats=args.repeats,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -69,6 +70,15 @@ def judge_cli(*args: str, cwd: Path | None = None) -> tuple[float, float, str]:
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"judge {' '.join(args)} exited {proc.returncode}:\n{err.read()}")
         return seconds, usage.ru_maxrss / 1024, out.read()
+
+
+def arguments(doc: str, *, items: int, repeats: int = 3) -> argparse.Namespace:
+    """``--items``, ``--systems`` and ``--repeats``, described by the script's docstring."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--items", type=int, default=items)
+    parser.add_argument("--systems", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=repeats)
+    return parser.parse_args()
 
 
 def header(title: str, **facts: Any) -> None:

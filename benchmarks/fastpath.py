@@ -10,38 +10,29 @@ Spearman's rank correlation.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import header, median, row, timed
+from benchmarks.common import arguments, header, median, row, timed
+from benchmarks.synthetic import examples as synthetic_examples
 from benchmarks.synthetic import write_suite
 from judge.models import resolve
 from judge.suite import load_suite
-from metrics.base import Example
 from metrics.bertscore import SUBSCORES, BERTScore, BERTScoreParams
 
 PRECISIONS = ("fp32", "onnx", "int8")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--items", type=int, default=250)
-    parser.add_argument("--systems", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, items=250, repeats=3)
     from scipy.stats import spearmanr
 
     folder = Path(tempfile.mkdtemp(prefix="judge-fast-bench-"))
     suite = load_suite(write_suite(folder, items=args.items, systems=args.systems))
-    examples = [
-        Example(output=suite.outputs[s][item.id], references=item.references)
-        for item in suite.items
-        for s in suite.systems
-    ]
+    examples = synthetic_examples(suite)
     model = resolve("all-MiniLM-L6-v2", base_dir=Path.cwd())
     metrics = {
         p: BERTScore(params=BERTScoreParams(precision=p), models={"model": model})

@@ -19,7 +19,6 @@ length-sorted batches, both against the bare loop.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import sys
 import tempfile
@@ -28,7 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import header, median, row, timed
+from benchmarks.common import arguments, header, median, row, timed
+from benchmarks.synthetic import examples as synthetic_examples
 from benchmarks.synthetic import write_suite
 from judge.models import resolve
 from judge.suite import load_suite
@@ -161,18 +161,10 @@ def report(pairs: int, times: dict[str, list[float]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--items", type=int, default=250)
-    parser.add_argument("--systems", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(__doc__, items=250, repeats=3)
     folder = Path(tempfile.mkdtemp(prefix="judge-nli-bench-"))
     suite = load_suite(write_suite(folder / "suite", items=args.items, systems=args.systems))
-    examples = [
-        Example(output=suite.outputs[s][item.id], source=item.source)
-        for item in suite.items
-        for s in suite.systems
-    ]
+    examples = synthetic_examples(suite)
     has_nli = importlib.util.find_spec("metrics.nli") is not None
     header(
         f"NLI: {len(examples)} (source, output) examples, a MiniLM-sized classifier",

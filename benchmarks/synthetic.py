@@ -14,6 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from judge.suite import Suite
+from metrics.base import Example
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "suites" / "support-bot"
 
@@ -84,6 +87,15 @@ def write_suite(
     path = folder / "suite.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path
+
+
+def examples(suite: Suite) -> list[Example]:
+    """Every (item, system) of ``suite`` as an example, item by item."""
+    return [
+        Example(output=suite.outputs[s][item.id], references=item.references, source=item.source)
+        for item in suite.items
+        for s in suite.systems
+    ]
 
 
 def change_system(suite: Path, *, system: str, seed: int = 1) -> None:
