@@ -13,7 +13,7 @@ from judge.progress import Progress
 from judge.runner import RunResult, run_suite
 from judge.store import DEFAULT_STORE, Store
 from judge.suite import Suite, load_suite
-from reports.aggregate import flag_counts, score_frame, score_table, summarize
+from reports.aggregate import best_systems, flag_counts, score_frame, score_table, summarize
 from reports.outputs import write_run_files
 
 SUMMARY_VERSION = 1
@@ -85,16 +85,9 @@ def build_summary(
         "n_items": len(suite.items),
         "baseline_system": spec.baseline or suite.systems[0],
         "higher_is_better": higher,
-        "best": _best(metrics, higher),
+        "best": best_systems(metrics, higher),
         "flags": flag_counts(scores),
         "work": {"computed": result.computed, "cached": result.cached, "seconds": result.seconds},
     }
     return summary, gate_results
 
-
-def _best(metrics: dict[str, dict[str, dict[str, Any]]], higher: dict[str, bool]) -> dict[str, str]:
-    best = {}
-    for name, per_system in metrics.items():
-        pick = max if higher.get(name, True) else min
-        best[name] = pick(per_system, key=lambda s: per_system[s]["mean"])
-    return best

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -62,3 +62,16 @@ def flag_counts(scores: Sequence[StoredScore]) -> dict[str, dict[str, int]]:
         for flag in s.flags:
             counts.setdefault(s.metric, Counter())[flag] += 1
     return {metric: dict(c) for metric, c in counts.items()}
+
+
+def best_systems(
+    cells: Mapping[str, Mapping[str, Mapping[str, Any]]], higher_is_better: Mapping[str, bool]
+) -> dict[str, str]:
+    """Per score, the system with the best mean in the score's direction (ties: the first)."""
+    best = {}
+    for name, per_system in cells.items():
+        if not per_system:
+            continue
+        pick = max if higher_is_better.get(name, True) else min
+        best[name] = pick(per_system, key=lambda s: per_system[s]["mean"])
+    return best

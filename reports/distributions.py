@@ -1,0 +1,163 @@
+"""Shapes of score distributions for the report's pictures, as pure functions.
+
+Histograms share one range per score so that systems can be compared bar for bar; box statistics
+follow Tukey (whiskers at the furthest values within 1.5 IQR of the quartiles).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+ScoreTable = Mapping[str, Mapping[str, Mapping[str, float]]]
+
+
+def score_range(values: Sequence[float]) -> tuple[float, float]:
+    """A range holding every value, widened to round numbers (inside [0, 1] for such scores)."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return (0.0, 1.0)
+    low, high = min(finite), max(finite)
+    unit = low >= 0.0 and high <= 1.0
+    if low == high:
+        return (0.0, 1.0) if unit else (low - 0.5, high + 0.5)
+    step = 10 ** math.floor(math.log10(high - low))
+    low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+    if unit:
+        low, high = max(low, 0.0), min(high, 1.0)
+    return (round(low, 12), round(high, 12))
+
+
+def histogram(values: Sequence[float], *, low: float, high: float, bins: int) -> list[int]:
+    """Counts of ``values`` in ``bins`` equal bins over [low, high]; the last bin is closed."""
+    counts, _ = np.histogram(
+        np.asarray([v for v in values if math.isfinite(v)], dtype=float),
+        bins=bins,
+        range=(low, high),
+    )
+    return [int(c) for c in counts]
+
+
+def box(values: Sequence[float]) -> dict[str, float] | None:
+    """Tukey box statistics: quartiles, whiskers, mean and how many values lie outside."""
+    arr = np.asarray([v for v in values if math.isfinite(v)], dtype=float)
+    if arr.size == 0:
+        return None
+    q1, median, q3 = (float(q) for q in np.percentile(arr, [25, 50, 75]))
+    reach = 1.5 * (q3 - q1)
+    inside = arr[(arr >= q1 - reach) & (arr <= q3 + reach)]
+    return {
+        "min": float(arr.min()),
+        "q1": q1,
+        "median": median,
+        "q3": q3,
+        "max": float(arr.max()),
+        "whisker_low": float(inside.min()),
+        "whisker_high": float(inside.max()),
+        "mean": float(arr.mean()),
+        "outliers": int(arr.size - inside.size),
+    }
+
+
+def distributions(table: ScoreTable, *, bins: int = 20) -> dict[str, dict[str, Any]]:
+    """Per score: a shared range, and per system its histogram counts and box statistics."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, per_system in table.items():
+        low, high = score_range([v for values in per_system.values() for v in values.values()])
+        out[name] = {
+            "low": low,
+            "high": high,
+            "bins": bins,
+            "systems": {
+                system: {
+                    "counts": histogram(list(values.values()), low=low, high=high, bins=bins),
+                    "box": box(list(values.values())),
+                }
+                for system, values in per_system.items()
+            },
+        }
+    return out
+
+
+def percentile_ranks(values: Sequence[float], *, higher_is_better: bool) -> list[float]:
+    """Each value's mid-rank percentile in (0, 1], oriented so that 1 is the best value."""
+    from scipy.stats import rankdata
+
+    arr = np.asarray(values, dtype=float)
+    if arr.size == 0:
+        return []
+    ranks = rankdata(arr if higher_is_better else -arr, method="average")
+    return [float(r) / arr.size for r in ranks]
+
+
+def disagreement(
+    table: ScoreTable, *, judges: Sequence[str], higher_is_better: Mapping[str, bool]
+) -> dict[str, dict[str, float]]:
+    """How much the judges disagree on each (system, item): ``{system: {item id: 0..1}}``.
+
+    Each judge's score is turned into a percentile rank over all of the run's outputs, oriented
+    so that 1 is best; the disagreement of an output is the largest minus the smallest of its
+    ranks. 0: every judge places it alike; near 1: one judge rates it among the best and another
+    among the worst. Needs two judges or more (``judges`` names one score per judge).
+    """
+    if len(judges) < 2:
+        return {}
+    ranks: dict[str, dict[tuple[str, str], float]] = {}
+    for name in judges:
+        keys = [(s, i) for s, values in table[name].items() for i in values]
+        flat = [table[name][s][i] for s, i in keys]
+        oriented = percentile_ranks(flat, higher_is_better=higher_is_better.get(name, True))
+        ranks[name] = dict(zip(keys, oriented, strict=True))
+    common = set.intersection(*(set(r) for r in ranks.values()))
+    out: dict[str, dict[str, float]] = {}
+    for system, item_id in sorted(common):
+        spread = [ranks[name][(system, item_id)] for name in judges]
+        out.setdefault(system, {})[item_id] = max(spread) - min(spread)
+    return out
+
+
+def primary_scores(judges: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One score per judge for cross-judge views: its ``f1`` if it has one, else its first."""
+    picked = []
+    for label, info in judges.items():
+        names = list(info.get("scores") or [label])
+        f1 = [n for n in names if n.rsplit(".", 1)[-1] in ("f1", "f")]
+        picked.append(f1[0] if f1 else names[0])
+    return picked
+
+
+def agreement(
+    table: ScoreTable, *, judges: Sequence[str], higher_is_better: Mapping[str, bool]
+) -> dict[str, dict[str, float | None]]:
+    """Spearman correlation of every pair of judges over the outputs both scored.
+
+    Scores are oriented so that higher is better first, so a positive value always means the
+    judges agree on which outputs are good. ``None`` where fewer than three outputs are shared
+    or a score is constant.
+    """
+    from scipy.stats import spearmanr
+
+    def oriented(name: str) -> dict[tuple[str, str], float]:
+        sign = 1.0 if higher_is_better.get(name, True) else -1.0
+        return {
+            (s, i): sign * v
+            for s, values in table[name].items()
+            for i, v in values.items()
+            if math.isfinite(v)
+        }
+
+    columns = {name: oriented(name) for name in judges}
+    out: dict[str, dict[str, float | None]] = {}
+    for a in judges:
+        for b in judges:
+            keys = sorted(set(columns[a]) & set(columns[b]))
+            x = [columns[a][k] for k in keys]
+            y = [columns[b][k] for k in keys]
+            rho = None
+            if len(keys) >= 3 and len(set(x)) > 1 and len(set(y)) > 1:
+                rho = float(spearmanr(x, y).statistic)
+            out.setdefault(a, {})[b] = rho
+    return out

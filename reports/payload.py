@@ -1,0 +1,123 @@
+"""The data the report's script draws from: plain JSON, escaped for embedding in HTML.
+
+The page carries one main document (items, outputs, every score, per-item gate violations,
+judge disagreement, the previous run's scores) and, per item, one small document with the
+judges' evidence (``details`` and ``flags``) that is parsed only when that item is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from reports.rundata import RunData, ScoreTable
+
+_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+
+
+def script_json(value: Any) -> Markup:
+    """JSON that is inert inside a ``<script>`` element: no ``<``, ``>`` or ``&`` survive.
+
+    ``</script>``, ``<!--`` and entity-like text can therefore never end the element or change
+    how the HTML parser reads it; ``JSON.parse`` turns the ``\\u003c`` escapes back into text.
+    Non-finite numbers become ``null`` (JSON has no NaN).
+    """
+    text = json.dumps(_finite(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in _ESCAPES:
+        text = text.replace(raw, escaped)
+    return Markup(text)  # safe: nothing left that could end the element
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _column(values: Mapping[str, float], ids: Sequence[str]) -> list[float | None]:
+    return [_round(values.get(i)) for i in ids]
+
+
+def _round(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, 6)
+
+
+def score_columns(table: ScoreTable, ids: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
+    """``{score: {system: [value per item, in item order; null where missing]}}``."""
+    return {
+        name: {system: _column(values, ids) for system, values in per_system.items()}
+        for name, per_system in table.items()
+    }
+
+
+def main_payload(
+    data: RunData,
+    *,
+    scores: list[dict[str, Any]],
+    violations: list[dict[str, Any]],
+    disagreement: Mapping[str, Mapping[str, float]],
+    previous: ScoreTable | None,
+    baseline: str,
+    detail_items: Sequence[int],
+) -> dict[str, Any]:
+    """Everything the explorer, the scatter plot and the item views need, as columns."""
+    ids = [item.id for item in data.items]
+    return {
+        "version": 1,
+        "runId": data.record.run_id,
+        "systems": data.systems,
+        "baseline": baseline,
+        "scores": scores,
+        "items": {
+            "id": ids,
+            "prompt": [item.prompt for item in data.items],
+            "source": [item.source for item in data.items],
+            "references": [list(item.references) for item in data.items],
+            "tags": [list(item.tags) for item in data.items],
+            "extra": [item.extra or None for item in data.items],
+        },
+        "outputs": {
+            system: [data.outputs.get(system, {}).get(i) for i in ids] for system in data.systems
+        },
+        "values": score_columns(data.table, ids),
+        "previous": score_columns(previous, ids) if previous else None,
+        "violations": violations,
+        "disagreement": {
+            system: _column(per_item, ids) for system, per_item in disagreement.items()
+        },
+        "details": list(detail_items),
+    }
+
+
+def detail_documents(data: RunData) -> list[tuple[int, Any]]:
+    """Per item index with evidence: ``{"d": {system: {judge: details}}, "f": {... flags}}``."""
+    position = {item.id: index for index, item in enumerate(data.items)}
+    docs: dict[int, dict[str, dict[str, dict[str, Any]]]] = {}
+    for s in data.scores:
+        if not s.details and not s.flags:
+            continue
+        index = position.get(s.item_id)
+        if index is None:
+            continue
+        doc = docs.setdefault(index, {"d": {}, "f": {}})
+        if s.details:
+            doc["d"].setdefault(s.system, {})[s.metric] = s.details
+        if s.flags:
+            doc["f"].setdefault(s.system, {})[s.metric] = list(s.flags)
+    return sorted(docs.items())

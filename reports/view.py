@@ -1,0 +1,310 @@
+"""What the report shows, section by section, computed from a stored run (and an earlier one).
+
+Every number on the page comes from here or straight from the run's ``summary.json``; the
+templates only lay it out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reports import compare, distributions
+from reports.payload import detail_documents, main_payload
+from reports.rundata import PreviousRun, RunData, ScoreTable
+from reports.violations import item_violations, stored_gates
+
+MAX_TAGS = 40  # the per-tag leaderboard shows the most frequent tags
+MOVES = 10  # items listed per score and direction in "what moved"
+
+
+@dataclass
+class Report:
+    """The template's context."""
+
+    run: RunData
+    summary: dict[str, Any]
+    scores: list[dict[str, Any]]
+    gates: list[dict[str, Any]]
+    baseline: str
+    paired: list[compare.Paired]
+    ties: dict[str, dict[str, compare.Paired]]
+    tags: dict[str, Any]
+    charts: dict[str, dict[str, Any]]
+    agreement: dict[str, dict[str, float | None]]
+    changes: dict[str, Any] | None
+    payload: dict[str, Any]
+    details: list[tuple[int, Any]]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def score_names(self) -> list[str]:
+        return [s["name"] for s in self.scores]
+
+
+def build_report(
+    run: RunData, *, previous: PreviousRun | None = None, notes: Sequence[str] = ()
+) -> Report:
+    summary = run.summary
+    table = run.table
+    higher = {name: bool(v) for name, v in summary.get("higher_is_better", {}).items()}
+    seed, resamples = int(run.spec.get("seed", 0)), int(run.spec.get("bootstrap", 1000))
+    scores = score_infos(summary, table)
+    baseline = str(summary.get("baseline_system") or (run.systems[0] if run.systems else ""))
+    gates, violations = gate_rows(run, table, higher)
+    judges = distributions.primary_scores(summary.get("judges", {}))
+    agree = distributions.disagreement(
+        table, judges=[j for j in judges if j in table], higher_is_better=higher
+    )
+    details = detail_documents(run)
+    payload = main_payload(
+        run,
+        scores=scores,
+        violations=violations,
+        disagreement=agree,
+        previous=previous.table if previous else None,
+        baseline=baseline,
+        detail_items=[index for index, _ in details],
+    )
+    payload.update(page_extras(run, scores=scores, gates=gates, primary=judges))
+    stat_args = {"seed": seed, "resamples": resamples}
+    return Report(
+        run=run,
+        summary=summary,
+        scores=scores,
+        gates=gates,
+        baseline=baseline,
+        paired=compare.paired_comparisons(
+            table, baseline=baseline, higher_is_better=higher, **stat_args
+        ),
+        ties=ties_with_best(table, summary.get("best", {}), higher, **stat_args),
+        tags=tag_section(run, table, higher, **stat_args),
+        charts=distributions.distributions(table),
+        agreement=distributions.agreement(
+            table, judges=[j for j in judges if j in table], higher_is_better=higher
+        ),
+        changes=change_section(run, previous, higher, **stat_args) if previous else None,
+        payload=payload,
+        details=details,
+        notes=list(notes),
+    )
+
+
+def page_extras(
+    run: RunData, *, scores: list[dict[str, Any]], gates: list[dict[str, Any]], primary: list[str]
+) -> dict[str, Any]:
+    """What the page's script needs besides the columns: judges, defaults, colour scales."""
+    judges = run.summary.get("judges", {})
+    gated = [g["metric"] for g in gates if g.get("metric")]
+    names = [s["name"] for s in scores]
+    return {
+        "judges": {
+            label: {"metric": info.get("metric", label), "params": info.get("params", {})}
+            for label, info in judges.items()
+        },
+        "primary": primary,
+        "focus": next((m for m in gated if m in names), names[0] if names else None),
+        "gateMetrics": [g.get("metric") for g in gates],
+        "simFloor": similarity_floors(run),
+    }
+
+
+def similarity_floors(run: RunData, *, percentile: float = 2.0) -> dict[str, float]:
+    """Per BERTScore judge, a low percentile of its token similarities: the colour ramp's 0."""
+    import numpy as np
+
+    kinds = {label: info.get("metric") for label, info in run.summary.get("judges", {}).items()}
+    pooled: dict[str, list[Any]] = {}
+    for s in run.scores:
+        sims = s.details.get("similarity") if kinds.get(s.metric) == "bertscore" else None
+        if isinstance(sims, list) and sims:
+            pooled.setdefault(s.metric, []).append(sims)
+    out = {}
+    for label, lists in pooled.items():
+        values = np.concatenate([np.asarray(v, dtype=float) for v in lists])
+        values = values[np.isfinite(values)]
+        if values.size:
+            out[label] = round(min(float(np.percentile(values, percentile)), 0.99), 3)
+    return out
+
+
+def digits_for(values: Sequence[float]) -> int:
+    """Decimals shown for a score: 3 for scores on a 0-1 scale, fewer for wider scales."""
+    scale = max((abs(v) for v in values if math.isfinite(v)), default=1.0)
+    return 3 if scale <= 1.5 else 2 if scale <= 15 else 1
+
+
+def score_infos(summary: Mapping[str, Any], table: ScoreTable) -> list[dict[str, Any]]:
+    """Per score name, in the summary's order: its judge, metric, direction and decimals."""
+    owner: dict[str, tuple[str, str]] = {}
+    for label, info in summary.get("judges", {}).items():
+        for name in info.get("scores") or [label]:
+            owner[name] = (label, str(info.get("metric", label)))
+    out = []
+    for name in summary.get("metrics", {}):
+        label, metric = owner.get(name, (name.split(".")[0], name.split(".")[0]))
+        values = [v for per in table.get(name, {}).values() for v in per.values()]
+        out.append(
+            {
+                "name": name,
+                "judge": label,
+                "metric": metric,
+                "higher": bool(summary.get("higher_is_better", {}).get(name, True)),
+                "digits": digits_for(values),
+            }
+        )
+    return out
+
+
+def gate_rows(
+    run: RunData, table: ScoreTable, higher: Mapping[str, bool]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The summary's gate verdicts with, per gate, the items that break it on their own."""
+    verdicts = list(run.summary.get("gates", []))
+    parsed = stored_gates(run.spec.get("gates", []))
+    position = {item.id: index for index, item in enumerate(run.items)}
+    rows, violations = [], []
+    for index, verdict in enumerate(verdicts):
+        gate = parsed[index] if index < len(parsed) else None
+        per_system = (
+            item_violations(gate, table=table, higher_is_better=higher) if gate is not None else {}
+        )
+        indexes = {
+            s: sorted(position[i] for i in ids if i in position) for s, ids in per_system.items()
+        }
+        count = len({i for ids in indexes.values() for i in ids})
+        rows.append(
+            {**verdict, "index": index, "metric": gate.metric if gate else None, "items": count}
+        )
+        violations.append({"gate": verdict.get("gate", ""), "systems": indexes})
+    return rows, violations
+
+
+def ties_with_best(
+    table: ScoreTable,
+    best: Mapping[str, str],
+    higher: Mapping[str, bool],
+    *,
+    seed: int,
+    resamples: int,
+) -> dict[str, dict[str, compare.Paired]]:
+    """Per score, each other system against the best one: ``same`` means not told apart."""
+    out: dict[str, dict[str, compare.Paired]] = {}
+    rows = []
+    for name, system in best.items():
+        if name in table:
+            rows += compare.paired_comparisons(
+                {name: table[name]},
+                baseline=system,
+                higher_is_better=higher,
+                seed=seed,
+                resamples=resamples,
+            )
+    for row in compare.holm_adjust(rows):
+        out.setdefault(row.metric, {})[row.system] = row
+    return out
+
+
+def tag_section(
+    run: RunData, table: ScoreTable, higher: Mapping[str, bool], *, seed: int, resamples: int
+) -> dict[str, Any]:
+    """The leaderboard per tag, for the most frequent tags, with each tag's best systems."""
+    counts: dict[str, int] = {}
+    for item in run.items:
+        for tag in item.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    if not counts:
+        return {}
+    shown = sorted(counts, key=lambda t: (-counts[t], t))[:MAX_TAGS]
+    keep = set(shown)
+    tags = {item.id: [t for t in item.tags if t in keep] for item in run.items}
+    cells = compare.tag_table(table, tags=tags, seed=seed, resamples=resamples)
+    return {
+        "tags": sorted(shown),
+        "counts": counts,
+        "hidden": len(counts) - len(shown),
+        "cells": cells,
+        "leaders": {tag: compare.leaders(per, higher) for tag, per in cells.items()},
+        "bounds": _mean_bounds(cells),
+    }
+
+
+def _mean_bounds(
+    cells: Mapping[str, Mapping[str, Mapping[str, Any]]],
+) -> dict[str, tuple[float, float]]:
+    """Per score, the lowest and highest mean over every tag and system (the tint's range)."""
+    means: dict[str, list[float]] = {}
+    for per_score in cells.values():
+        for name, per_system in per_score.items():
+            means.setdefault(name, []).extend(c["mean"] for c in per_system.values())
+    return {name: (min(v), max(v)) for name, v in means.items()}
+
+
+def change_section(
+    run: RunData, previous: PreviousRun, higher: Mapping[str, bool], *, seed: int, resamples: int
+) -> dict[str, Any]:
+    """This run against an earlier one: per score what moved, and the items that moved most."""
+    table = run.table
+    rows = (
+        compare.run_changes(
+            table, previous.table, higher_is_better=higher, seed=seed, resamples=resamples
+        )
+        if previous.table
+        else []
+    )
+    moves = compare.biggest_moves(table, previous.table, higher_is_better=higher, limit=MOVES)
+    texts = {
+        (m.system, m.item_id): (
+            previous.outputs.get(m.system, {}).get(m.item_id),
+            run.outputs.get(m.system, {}).get(m.item_id),
+        )
+        for per in moves.values()
+        for lst in per.values()
+        for m in lst
+    }
+    return {
+        "label": previous.label,
+        "run_id": previous.run_id,
+        "summary": previous.summary,
+        "rows": rows,
+        "means": mean_changes(run.summary, previous.summary),
+        "moves": moves,
+        "texts": texts,
+        "judges": judge_changes(run.summary, previous.summary),
+        "paired": bool(previous.table),
+    }
+
+
+def mean_changes(current: Mapping[str, Any], before: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per score and system in both summaries: the means before and after (no pairing)."""
+    out = []
+    old = before.get("metrics", {})
+    for name, per_system in current.get("metrics", {}).items():
+        for system, cell in per_system.items():
+            prior = old.get(name, {}).get(system)
+            if prior is not None:
+                out.append(
+                    {
+                        "metric": name,
+                        "system": system,
+                        "before": prior["mean"],
+                        "after": cell["mean"],
+                    }
+                )
+    return out
+
+
+def judge_changes(current: Mapping[str, Any], before: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Judges whose fingerprint differs between the runs: their scores are not comparable."""
+    old = before.get("judges", {})
+    out = []
+    for label, info in current.get("judges", {}).items():
+        prior = old.get(label)
+        if prior is None:
+            out.append({"judge": label, "reason": "new in this run"})
+        elif prior.get("fingerprint") != info.get("fingerprint"):
+            change = f"{prior.get('fingerprint')} → {info.get('fingerprint')}"
+            out.append({"judge": label, "reason": f"judge changed: {change}"})
+    return out
