@@ -51,15 +51,7 @@ def cli() -> None:
     """Small models as judges of LLM outputs: score suites, gate CI, render reports."""
 
 
-@cli.command("eval")
-@click.argument("suite", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    help="folder for report.html, summary.json, scores.csv [default: judge-runs/RUN_ID]",
-)
-@click.option(
+store_option = click.option(
     "--store",
     "store_path",
     type=click.Path(path_type=Path),
@@ -68,6 +60,17 @@ def cli() -> None:
     show_default=True,
     help="the SQLite result store and cache",
 )
+
+
+@cli.command("eval")
+@click.argument("suite", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="folder for report.html, summary.json, scores.csv [default: judge-runs/RUN_ID]",
+)
+@store_option
 @click.option("--junit", type=click.Path(path_type=Path), help="write gate results as JUnit XML")
 @click.option("--quiet", "-q", is_flag=True, help="no progress output")
 @user_errors
@@ -128,6 +131,74 @@ def metrics_command(as_json: bool) -> None:
         click.echo(json.dumps(catalogue, indent=2, default=str))
     else:
         print_catalogue(Console(highlight=False), catalogue)
+
+
+@cli.command("runs")
+@store_option
+@click.option("--suite", help="only the runs of this suite")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print the runs as JSON")
+@user_errors
+def runs_command(store_path: Path, suite: str | None, limit: int, as_json: bool) -> None:
+    """List the stored runs, newest first."""
+    from rich.console import Console
+
+    from judge.console import runs_table
+    from reports.history import list_runs, open_store
+
+    store = open_store(store_path)
+    try:
+        rows = list_runs(store, suite=suite, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(runs_table(rows))
+
+
+@cli.command("report")
+@click.argument("run", required=False)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+@store_option
+@click.option(
+    "--baseline",
+    help="compare with this earlier run: a run id, 'previous', or a run's summary.json",
+)
+@click.option("--suite", help="with 'latest' or --index: only this suite's runs")
+@click.option(
+    "--index", is_flag=True, help="render every stored run under OUT/RUN_ID/ and OUT/index.html"
+)
+@click.option("--force", is_flag=True, help="with --index: re-render reports that exist")
+@user_errors
+def report_command(
+    run: str | None,
+    out_dir: Path,
+    store_path: Path,
+    baseline: str | None,
+    suite: str | None,
+    index: bool,
+    force: bool,
+) -> None:
+    """Render the report of a stored RUN (a run id or 'latest') from the store alone."""
+    from reports.history import open_store, write_index
+    from reports.outputs import write_run_files
+    from reports.rundata import resolve_run
+
+    if (run is None) == (not index):
+        raise click.UsageError("give a RUN (a run id or 'latest') or --index, not both")
+    store = open_store(store_path)
+    try:
+        if index:
+            page, rendered = write_index(store=store, out_dir=out_dir, suite=suite, force=force)
+            click.echo(f"rendered {len(rendered)} run(s); index: {page}")
+            return
+        assert run is not None
+        run_id = resolve_run(store, run, suite=suite)
+        files = write_run_files(store=store, run_id=run_id, out_dir=out_dir, baseline=baseline)
+    finally:
+        store.close()
+    click.echo(f"run {run_id}: report: {files[-1]}")
 
 
 def main() -> None:

@@ -31,6 +31,35 @@ def results_table(summary: dict[str, Any]) -> Table:
     return table
 
 
+def runs_table(rows: list[dict[str, Any]]) -> Table:
+    """Stored runs as ``judge runs`` prints them."""
+    table = Table(title_justify="left")
+    for name in ("run", "suite", "started", "verdict", "gates", "items", "systems", "commit"):
+        table.add_column(
+            name,
+            justify="right" if name in ("gates", "items") else "left",
+            no_wrap=name in ("run", "started", "commit"),
+        )
+    for r in rows:
+        if r["passed"] is None:
+            verdict = f"[yellow]{r['status']}[/yellow]"
+        else:
+            verdict = "[green]passed[/green]" if r["passed"] else "[red]failed[/red]"
+        table.add_row(
+            r["run_id"],
+            r["suite"],
+            r["started"],
+            verdict,
+            f"{r['gates_passed']}/{r['gates']}" if r["gates"] else "",
+            str(r["items"] or ""),
+            ", ".join(r["systems"]),
+            (r["commit"] or "")[:10],
+        )
+    if not rows:
+        table.caption = "no runs stored yet"
+    return table
+
+
 def print_gates(console: Console, results: list[GateResult]) -> None:
     for g in results:
         if g.passed:

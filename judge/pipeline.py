@@ -9,6 +9,7 @@ from typing import Any
 
 from judge import __version__
 from judge.gates import GateResult, evaluate_gates
+from judge.gitinfo import git_info
 from judge.progress import Progress
 from judge.runner import RunResult, run_suite
 from judge.store import DEFAULT_STORE, Store
@@ -88,6 +89,6 @@ def build_summary(
         "best": best_systems(metrics, higher),
         "flags": flag_counts(scores),
         "work": {"computed": result.computed, "cached": result.cached, "seconds": result.seconds},
+        "git": git_info(Path(suite.path)),
     }
     return summary, gate_results
-

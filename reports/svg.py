@@ -109,3 +109,34 @@ def heat_level(
     if not higher_is_better:
         fraction = 1.0 - fraction
     return min(levels - 1, max(0, int(fraction * levels)))
+
+
+TREND_W, TREND_H = 220, 56
+
+
+def trend_lines(
+    series: Mapping[str, Sequence[float | None]], *, width: float = TREND_W, height: float = TREND_H
+) -> dict[str, Any]:
+    """Each system's mean over runs (oldest first) as segments of points; a gap where a run
+    lacks it. A point is ``{x, y, i (run index), v (value)}``."""
+    values = [v for line in series.values() for v in line if v is not None and math.isfinite(v)]
+    if not values:
+        return {"lines": {}, "low": 0.0, "high": 1.0}
+    low, high = min(values), max(values)
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    count = max((len(line) for line in series.values()), default=1)
+    step = width / max(count - 1, 1)
+    lines: dict[str, list[list[dict[str, float]]]] = {}
+    for system, line in series.items():
+        segments: list[list[dict[str, float]]] = [[]]
+        for index, value in enumerate(line):
+            if value is None or not math.isfinite(value):
+                segments.append([])
+                continue
+            y = height - 4 - scale(value, low=low, high=high, width=height - 8)
+            segments[-1].append(
+                {"x": round(index * step, 1), "y": round(y, 1), "i": index, "v": value}
+            )
+        lines[system] = [seg for seg in segments if seg]
+    return {"lines": lines, "low": low, "high": high}

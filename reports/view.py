@@ -264,17 +264,35 @@ def change_section(
         for lst in per.values()
         for m in lst
     }
+    still = unchanged_systems(rows)
+    worst = min(rows, key=_regression_rank, default=None)
     return {
         "label": previous.label,
         "run_id": previous.run_id,
         "summary": previous.summary,
-        "rows": rows,
+        "rows": [r for r in rows if r.system not in still],
+        "unchanged": still,
+        "focus": worst.metric if worst is not None else None,
         "means": mean_changes(run.summary, previous.summary),
         "moves": moves,
         "texts": texts,
         "judges": judge_changes(run.summary, previous.summary),
         "paired": bool(previous.table),
     }
+
+
+def _regression_rank(row: compare.Paired) -> tuple[bool, float, float]:
+    """Sort key: significant regressions first, then by p, then by the change in CI widths."""
+    width = (row.ci_high - row.ci_low) or 1.0
+    gain = (row.diff if row.higher else -row.diff) / width
+    return (row.verdict != "worse", row.p_adjusted, gain)
+
+
+def unchanged_systems(rows: Sequence[compare.Paired]) -> list[str]:
+    """Systems whose every score is identical on every item in both runs."""
+    systems = list(dict.fromkeys(r.system for r in rows))
+    moved = {r.system for r in rows if r.wins or r.losses}
+    return [s for s in systems if s not in moved]
 
 
 def mean_changes(current: Mapping[str, Any], before: Mapping[str, Any]) -> list[dict[str, Any]]:
