@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from judge.errors import UserError
 from judge.store import RunRecord, Store
 from reports.outputs import write_atomic, write_run_files
@@ -76,7 +78,7 @@ def render_index(records: Sequence[RunRecord], *, store_path: Path, out_dir: Pat
         suites.setdefault(record.suite, []).append(record)
     return env.get_template("index.html").render(
         csp=content_security_policy(styles=[style]),
-        style=style,
+        style=Markup(style),  # our own file, verbatim: its hash is in the policy
         store=str(store_path),
         suites={name: suite_view(runs, out_dir=out_dir) for name, runs in suites.items()},
         generated=time.strftime("%Y-%m-%dT%H:%M:%S%z"),

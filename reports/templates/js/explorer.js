@@ -10,7 +10,7 @@ const Explorer = {
     this.hasDetails = new Set(data.details);
     this.state = this.defaults();
     this.open = new Set();
-    this.cursor = 0;
+    this.cursor = -1; // no current row until the keyboard or a click picks one
     this.gateSets = data.violations.map((v) => Object.fromEntries(Object.entries(v.systems).map(([s, ids]) => [s, new Set(ids)])));
     this.heat = {};
     for (const s of data.scores) this.heat[s.name] = quintiles(data.values[s.name]);
@@ -88,7 +88,7 @@ const Explorer = {
 
   update() {
     this.state.page = 0;
-    this.cursor = 0;
+    this.cursor = -1;
     this.refresh();
   },
 
@@ -174,7 +174,7 @@ const Explorer = {
     const next = Math.min(this.pages() - 1, Math.max(0, this.state.page + step));
     if (next === this.state.page) return;
     this.state.page = next;
-    this.cursor = 0;
+    this.cursor = -1;
     this.render();
     $("items").scrollIntoView({ block: "start" });
   },
@@ -284,9 +284,15 @@ const Explorer = {
     const count = this.visible().length;
     if (!count) return;
     const next = this.cursor + step;
-    if (next < 0 && this.state.page > 0) { this.page(-1); this.cursor = this.visible().length - 1; this.markCursor(true); return; }
-    if (next >= count && this.state.page < this.pages() - 1) { this.page(1); this.markCursor(true); return; }
-    this.cursor = Math.min(count - 1, Math.max(0, next));
+    if (next < 0 && this.cursor >= 0 && this.state.page > 0) {
+      this.page(-1);
+      this.cursor = this.visible().length - 1;
+    } else if (next >= count && this.state.page < this.pages() - 1) {
+      this.page(1);
+      this.cursor = 0;
+    } else {
+      this.cursor = Math.min(count - 1, Math.max(0, next));
+    }
     this.markCursor(true);
   },
 

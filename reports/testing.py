@@ -1,0 +1,292 @@
+"""Synthetic stored runs for tests and benchmarks: written through the Store API, no model.
+
+The scores are random but shaped like the real judges' (BERTScore with token alignments, NLI
+claims with evidence spans, toxicity labels, sentence similarity), and the summary is computed
+from them exactly as ``judge eval`` computes its own, so a report of a synthetic run exercises
+every section of the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from judge.data import Item
+from judge.gates import evaluate_gates, parse_gate
+from judge.store import Store
+from metrics.base import Score
+from reports.aggregate import best_systems, flag_counts, score_frame, score_table, summarize
+
+_WORD_TEXT = (
+    "plan storage backup refund invoice account team sync folder share link password admin devi"
+    "ce version history export billing month user limit quota access policy restore delete uplo"
+    "ad download region support email invite owner viewer editor"
+)
+WORDS = _WORD_TEXT.split()
+TAGS = ("billing", "account", "security", "storage", "sync", "sharing", "api")
+TOXICITY_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
+JUDGES: dict[str, dict[str, Any]] = {
+    "bertscore": {"metric": "bertscore", "scores": ["precision", "recall", "f1"], "higher": True},
+    "nli": {"metric": "nli", "scores": [""], "higher": True},
+    "toxicity": {"metric": "toxicity", "scores": [""], "higher": False},
+    "similarity": {"metric": "similarity", "scores": [""], "higher": True},
+}
+DEFAULT_GATES: list[Any] = [
+    "bertscore.f1 >= 0.5",
+    {"metric": "toxicity", "stat": "max", "max": 0.9},
+    {"metric": "nli", "baseline": "alpha", "max_drop": 0.05},
+]
+
+
+def sentence(rng: np.random.Generator, words: int) -> str:
+    picked = [str(w) for w in rng.choice(WORDS, size=words)]
+    return picked[0].capitalize() + " " + " ".join(picked[1:]) + "."
+
+
+def paragraph(rng: np.random.Generator, sentences: int) -> str:
+    return " ".join(sentence(rng, int(rng.integers(5, 12))) for _ in range(sentences))
+
+
+def make_items(n: int, *, seed: int = 0) -> list[Item]:
+    rng = np.random.default_rng(seed)
+    return [
+        Item(
+            id=f"item-{i:05d}",
+            prompt=sentence(rng, int(rng.integers(6, 14))).rstrip(".") + "?",
+            source=paragraph(rng, int(rng.integers(3, 6))),
+            references=(paragraph(rng, 2),),
+            tags=tuple(sorted({str(t) for t in rng.choice(TAGS, size=int(rng.integers(1, 3)))})),
+        )
+        for i in range(n)
+    ]
+
+
+def make_outputs(
+    items: Sequence[Item], systems: Sequence[str], *, seed: int = 0
+) -> dict[str, dict[str, str]]:
+    rng = np.random.default_rng(seed + 1)
+    return {
+        system: {item.id: paragraph(rng, int(rng.integers(1, 4))) for item in items}
+        for system in systems
+    }
+
+
+def _wordpieces(text: str) -> list[str]:
+    tokens = ["[CLS]"]
+    for word in re.findall(r"\w+|[^\w\s]", text.lower()):
+        if len(word) > 7:
+            tokens += [word[:5], "##" + word[5:]]
+        else:
+            tokens.append(word)
+    return [*tokens, "[SEP]"]
+
+
+def bertscore_score(output: str, reference: str, quality: float, rng: np.random.Generator) -> Score:
+    out, ref = _wordpieces(output), _wordpieces(reference)
+    sims = np.clip(rng.normal(quality, 0.12, size=len(out)), 0.05, 1.0)
+    match = [
+        ref.index(t) if t in ref and rng.random() < 0.9 else int(rng.integers(0, len(ref)))
+        for t in out
+    ]
+    precision = float(np.mean(sims[1:-1])) if len(out) > 2 else 0.0
+    recall = float(np.clip(precision + rng.normal(0, 0.05), 0, 1))
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    details = {
+        "reference": 0,
+        "output_tokens": out,
+        "reference_tokens": ref,
+        "match": match,
+        "similarity": [round(float(s), 4) for s in sims],
+    }
+    return Score(values={"precision": precision, "recall": recall, "f1": f1}, details=details)
+
+
+def nli_score(output: str, source: str, quality: float, rng: np.random.Generator) -> Score:
+    claims = []
+    source_sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.", source)]
+    for m in re.finditer(r"[^.]+\.", output):
+        start = m.start() + (len(m.group()) - len(m.group().lstrip()))
+        probs = rng.dirichlet([1 + 8 * quality, 2.0, 1 + 4 * (1 - quality)])
+        s, e = source_sentences[int(rng.integers(0, len(source_sentences)))]
+        s += len(source[s:e]) - len(source[s:e].lstrip())
+        claims.append(
+            {
+                "text": output[start : m.end()],
+                "span": [start, m.end()],
+                "chunk": 0,
+                "evidence": source[s:e],
+                "evidence_span": [s, e],
+                "entailment": round(float(probs[0]), 4),
+                "neutral": round(float(probs[1]), 4),
+                "contradiction": round(float(probs[2]), 4),
+            }
+        )
+    value = min((c["entailment"] for c in claims), default=0.0)
+    return Score(values={"": value}, details={"against": "source", "claims": claims, "chunks": 1})
+
+
+def toxicity_score(output: str, quality: float, rng: np.random.Generator) -> Score:
+    labels = {label: round(float(rng.beta(1, 4 + 30 * quality)), 4) for label in TOXICITY_LABELS}
+    parts = re.findall(r"[^.]+\.", output) or [output]
+    details = {
+        "labels": labels,
+        "unsafe": [label for label, p in labels.items() if p >= 0.5],
+        "worst_chunk": parts[int(rng.integers(0, len(parts)))].strip(),
+        "chunks": len(parts),
+    }
+    return Score(values={"": max(labels.values())}, details=details)
+
+
+def judge_info(label: str) -> dict[str, Any]:
+    spec = JUDGES[label]
+    names = [f"{label}.{s}" if s else label for s in spec["scores"]]
+    digest = hashlib.sha256(label.encode()).hexdigest()[:16]
+    return {
+        "metric": spec["metric"],
+        "fingerprint": digest,
+        "version": "1",
+        "params": {"against": "source"} if label in ("nli", "similarity") else {},
+        "higher_is_better": spec["higher"],
+        "scores": names,
+        "models": {
+            "model": {"reference": f"tiny-{label}", "origin": "test", "fingerprint": digest}
+        },
+        "libraries": {},
+    }
+
+
+def _score(label: str, output: str, item: Item, quality: float, rng: np.random.Generator) -> Score:
+    if label == "bertscore":
+        return bertscore_score(output, item.references[0], quality, rng)
+    if label == "nli":
+        return nli_score(output, item.source or "", quality, rng)
+    if label == "toxicity":
+        return toxicity_score(output, quality, rng)
+    return Score(
+        values={"": float(np.clip(rng.normal(quality, 0.1), 0, 1))}, details={"reference": 0}
+    )
+
+
+def write_run(
+    store: Store,
+    *,
+    run_id: str,
+    items: Sequence[Item],
+    outputs: Mapping[str, Mapping[str, str]],
+    quality: Mapping[str, float] | None = None,
+    judges: Sequence[str] = ("bertscore", "nli", "toxicity", "similarity"),
+    gates: Sequence[Any] = tuple(DEFAULT_GATES),
+    suite: str = "synthetic",
+    seed: int = 0,
+    bootstrap: int = 200,
+    extra_summary: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Store a complete run (items, outputs, scores with evidence, summary); return the summary.
+
+    ``quality`` (0-1 per system) shifts its scores; a system's outputs keep their cache key, so
+    two runs that share an output share its score, as real runs do.
+    """
+    systems = list(outputs)
+    quality = dict(quality or {})
+    spec = {
+        "name": suite,
+        "gates": list(gates),
+        "seed": seed,
+        "bootstrap": bootstrap,
+        "baseline": systems[0],
+        "description": "A synthetic run for tests and benchmarks.",
+    }
+    info = {label: judge_info(label) for label in judges}
+    store.create_run(
+        run_id=run_id,
+        suite=suite,
+        suite_path=f"{suite}.yaml",
+        suite_digest="synthetic",
+        info={"judges": info, "systems": systems, "spec": spec},
+        items=list(items),
+        outputs={s: dict(per) for s, per in outputs.items()},
+    )
+    for label in judges:
+        for system in systems:
+            rng = np.random.default_rng([seed, judges.index(label), systems.index(system)])
+            q = quality.get(system, 0.7)
+            scored, rows = [], []
+            for item in items:
+                text = outputs[system][item.id]
+                key = hashlib.sha256(f"{label}\0{q}\0{item.id}\0{text}".encode()).hexdigest()
+                scored.append((key, _score(label, text, item, q, rng)))
+                rows.append((system, item.id, key))
+            store.put_batch(
+                metric=label,
+                judge=info[label]["fingerprint"],
+                scored=scored,
+                run_id=run_id,
+                rows=rows,
+            )
+    summary = synthetic_summary(
+        store,
+        run_id=run_id,
+        suite=suite,
+        systems=systems,
+        info=info,
+        gates=gates,
+        seed=seed,
+        bootstrap=bootstrap,
+        n_items=len(items),
+    )
+    summary.update(extra_summary or {})
+    store.finish_run(run_id=run_id, summary=summary)
+    return summary
+
+
+def synthetic_summary(
+    store: Store,
+    *,
+    run_id: str,
+    suite: str,
+    systems: list[str],
+    info: dict[str, Any],
+    gates: Sequence[Any],
+    seed: int,
+    bootstrap: int,
+    n_items: int,
+) -> dict[str, Any]:
+    """The summary ``judge eval`` would write for the stored scores of ``run_id``."""
+    scores = store.scores(run_id)
+    frame = score_frame(scores)
+    metrics = summarize(frame, seed=seed, resamples=bootstrap)
+    higher = {n: bool(j["higher_is_better"]) for j in info.values() for n in j["scores"]}
+    results = evaluate_gates(
+        [parse_gate(g) for g in gates],
+        scores=score_table(frame),
+        higher_is_better=higher,
+        seed=seed,
+        resamples=bootstrap,
+    )
+    return {
+        "suite": suite,
+        "run_id": run_id,
+        "passed": all(r.passed for r in results if r.severity == "fail"),
+        "systems": systems,
+        "metrics": metrics,
+        "gates": [r.to_json() for r in results],
+        "judges": info,
+        "schema_version": 1,
+        "judge_version": "test",
+        "created": "2026-01-01T00:00:00+0000",
+        "n_items": n_items,
+        "baseline_system": systems[0],
+        "higher_is_better": higher,
+        "best": best_systems(metrics, higher),
+        "flags": flag_counts(scores),
+        "work": {"computed": {}, "cached": {}, "seconds": 0.0},
+        "git": {
+            "commit": "0123456789abcdef0123456789abcdef01234567",
+            "branch": "main",
+            "dirty": False,
+        },
+    }
