@@ -106,11 +106,13 @@ def bertscore_score(output: str, reference: str, quality: float, rng: np.random.
 
 
 def nli_score(output: str, source: str, quality: float, rng: np.random.Generator) -> Score:
-    claims = []
+    claims: list[dict[str, Any]] = []
+    entailment: list[float] = []
     source_sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.", source)]
     for m in re.finditer(r"[^.]+\.", output):
         start = m.start() + (len(m.group()) - len(m.group().lstrip()))
         probs = rng.dirichlet([1 + 8 * quality, 2.0, 1 + 4 * (1 - quality)])
+        entailment.append(round(float(probs[0]), 4))
         s, e = source_sentences[int(rng.integers(0, len(source_sentences)))]
         s += len(source[s:e]) - len(source[s:e].lstrip())
         claims.append(
@@ -120,12 +122,12 @@ def nli_score(output: str, source: str, quality: float, rng: np.random.Generator
                 "chunk": 0,
                 "evidence": source[s:e],
                 "evidence_span": [s, e],
-                "entailment": round(float(probs[0]), 4),
+                "entailment": entailment[-1],
                 "neutral": round(float(probs[1]), 4),
                 "contradiction": round(float(probs[2]), 4),
             }
         )
-    value = min((c["entailment"] for c in claims), default=0.0)
+    value = min(entailment, default=0.0)
     return Score(values={"": value}, details={"against": "source", "claims": claims, "chunks": 1})
 
 
