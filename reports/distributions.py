@@ -82,15 +82,36 @@ def distributions(table: ScoreTable, *, bins: int = 20) -> dict[str, dict[str, A
     return out
 
 
+def mid_ranks(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """1-based ranks with ties sharing their average rank (as ``scipy.stats.rankdata``)."""
+    arr = np.asarray(values, dtype=float)
+    order = np.argsort(arr, kind="mergesort")
+    sorted_values = arr[order]
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], arr.size]
+    average = (starts + ends + 1) / 2.0  # mean of the 1-based positions start+1 .. end
+    ranks = np.empty(arr.size)
+    ranks[order] = np.repeat(average, ends - starts)
+    return ranks
+
+
 def percentile_ranks(values: Sequence[float], *, higher_is_better: bool) -> list[float]:
     """Each value's mid-rank percentile in (0, 1], oriented so that 1 is the best value."""
-    from scipy.stats import rankdata
-
     arr = np.asarray(values, dtype=float)
     if arr.size == 0:
         return []
-    ranks = rankdata(arr if higher_is_better else -arr, method="average")
+    ranks = mid_ranks(arr if higher_is_better else -arr)
     return [float(r) / arr.size for r in ranks]
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float | None:
+    """Spearman's rho (Pearson's r of mid-ranks); None for fewer than 3 pairs or a constant."""
+    if len(x) < 3:
+        return None
+    rx, ry = mid_ranks(x), mid_ranks(y)
+    if rx.std() == 0 or ry.std() == 0:
+        return None
+    return float(np.corrcoef(rx, ry)[0, 1])
 
 
 def disagreement(
@@ -138,7 +159,6 @@ def agreement(
     judges agree on which outputs are good. ``None`` where fewer than three outputs are shared
     or a score is constant.
     """
-    from scipy.stats import spearmanr
 
     def oriented(name: str) -> dict[tuple[str, str], float]:
         sign = 1.0 if higher_is_better.get(name, True) else -1.0
@@ -156,8 +176,5 @@ def agreement(
             keys = sorted(set(columns[a]) & set(columns[b]))
             x = [columns[a][k] for k in keys]
             y = [columns[b][k] for k in keys]
-            rho = None
-            if len(keys) >= 3 and len(set(x)) > 1 and len(set(y)) > 1:
-                rho = float(spearmanr(x, y).statistic)
-            out.setdefault(a, {})[b] = rho
+            out.setdefault(a, {})[b] = spearman(x, y)
     return out

@@ -1,12 +1,16 @@
-"""The data the report's script draws from: plain JSON, escaped for embedding in HTML.
+"""The data the report's script draws from, embedded in the page.
 
-The page carries one main document (items, outputs, every score, per-item gate violations,
-judge disagreement, the previous run's scores) and, per item, one small document with the
-judges' evidence (``details`` and ``flags``) that is parsed only when that item is opened.
+The page carries one main document as escaped JSON (items, outputs, every score, per-item gate
+violations, judge disagreement, the previous run's scores) and the judges' evidence (``details``
+and ``flags``) in chunks of items, each gzip-compressed and base64-encoded: evidence is most of a
+large run's bytes and compresses about five-fold; a chunk is decoded only when one of its items
+is opened (``DecompressionStream``, no network). Base64 text is inert inside ``<script>``.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -16,6 +20,7 @@ from markupsafe import Markup
 
 from reports.rundata import RunData, ScoreTable
 
+EVIDENCE_CHUNK = 50  # items per compressed evidence block
 _ESCAPES = (
     ("<", "\\u003c"),
     (">", "\\u003e"),
@@ -75,6 +80,7 @@ def main_payload(
     previous: ScoreTable | None,
     baseline: str,
     detail_items: Sequence[int],
+    chunk: int = EVIDENCE_CHUNK,
 ) -> dict[str, Any]:
     """Everything the explorer, the scatter plot and the item views need, as columns."""
     ids = [item.id for item in data.items]
@@ -102,6 +108,7 @@ def main_payload(
             system: _column(per_item, ids) for system, per_item in disagreement.items()
         },
         "details": list(detail_items),
+        "evidenceChunk": chunk,
     }
 
 
@@ -121,3 +128,29 @@ def detail_documents(data: RunData) -> list[tuple[int, Any]]:
         if s.flags:
             doc["f"].setdefault(s.system, {})[s.metric] = list(s.flags)
     return sorted(docs.items())
+
+
+def evidence_blocks(
+    docs: Sequence[tuple[int, Any]], *, chunk: int = EVIDENCE_CHUNK
+) -> list[tuple[int, str]]:
+    """``(block number, base64 of gzip of {item index: document})`` for items ``k*chunk..``.
+
+    Deterministic (no timestamp in the gzip header), so a re-rendered report is byte-identical.
+    """
+    groups: dict[int, dict[str, Any]] = {}
+    for index, doc in docs:
+        groups.setdefault(index // chunk, {})[str(index)] = doc
+    blocks = []
+    for key, group in sorted(groups.items()):
+        text = json.dumps(
+            _finite(group), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
+        packed = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+        blocks.append((key, base64.b64encode(packed).decode("ascii")))
+    return blocks
+
+
+def read_evidence_block(text: str) -> dict[str, Any]:
+    """Decode one evidence block (the inverse of :func:`evidence_blocks`)."""
+    loaded: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(text)).decode("utf-8"))
+    return loaded

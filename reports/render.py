@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from judge import __version__
 from reports import svg
-from reports.payload import script_json
+from reports.payload import evidence_blocks, script_json
 from reports.rundata import PreviousRun, RunData
 from reports.view import Report, build_report
 
@@ -120,7 +120,7 @@ def render_report(
         script=Markup(script),  # our own file, verbatim
         style=Markup(style),
         payload=script_json(report.payload),
-        details=[(index, script_json(doc)) for index, doc in report.details],
+        evidence=evidence_blocks(report.details),
         **_context(report),
     )
 

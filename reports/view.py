@@ -70,16 +70,17 @@ def build_report(
     )
     payload.update(page_extras(run, scores=scores, gates=gates, primary=judges))
     stat_args = {"seed": seed, "resamples": resamples}
+    paired = compare.paired_comparisons(
+        table, baseline=baseline, higher_is_better=higher, **stat_args
+    )
     return Report(
         run=run,
         summary=summary,
         scores=scores,
         gates=gates,
         baseline=baseline,
-        paired=compare.paired_comparisons(
-            table, baseline=baseline, higher_is_better=higher, **stat_args
-        ),
-        ties=ties_with_best(table, summary.get("best", {}), higher, **stat_args),
+        paired=paired,
+        ties=ties_with_best(table, summary.get("best", {}), higher, known=paired, **stat_args),
         tags=tag_section(run, table, higher, **stat_args),
         charts=distributions.distributions(table),
         agreement=distributions.agreement(
@@ -187,14 +188,21 @@ def ties_with_best(
     best: Mapping[str, str],
     higher: Mapping[str, bool],
     *,
+    known: Sequence[compare.Paired] = (),
     seed: int,
     resamples: int,
 ) -> dict[str, dict[str, compare.Paired]]:
-    """Per score, each other system against the best one: ``same`` means not told apart."""
+    """Per score, each other system against the best one: ``same`` means not told apart.
+
+    Comparisons already ``known`` (against the baseline, when it is the best) are reused.
+    """
     out: dict[str, dict[str, compare.Paired]] = {}
     rows = []
     for name, system in best.items():
-        if name in table:
+        reuse = [r for r in known if r.metric == name and r.baseline == system]
+        if reuse:
+            rows += reuse
+        elif name in table:
             rows += compare.paired_comparisons(
                 {name: table[name]},
                 baseline=system,

@@ -60,3 +60,18 @@ def build_store(path: Path, *, n_items: int = 30, hostile: bool = True) -> Store
 def cell_text(summary: dict[str, Any], metric: str, system: str, digits: int = 3) -> str:
     """The leaderboard's text for one cell, as summary.json gives it."""
     return f"{summary['metrics'][metric][system]['mean']:.{digits}f}"
+
+
+def evidence(html: str, index: int) -> dict[str, Any]:
+    """Item ``index``'s evidence document, decoded from a rendered page."""
+    import json
+    import re
+
+    from reports.payload import read_evidence_block
+
+    chunk = json.loads(re.search(r'id="judge-data">(.*?)</script>', html, re.S).group(1))[
+        "evidenceChunk"
+    ]
+    block = re.search(rf'id="jd-{index // chunk}"[^>]*>([^<]*)</script>', html)
+    assert block is not None, index
+    return read_evidence_block(block.group(1))[str(index)]  # type: ignore[no-any-return]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from reportkit import HOSTILE, build_store
+from reportkit import HOSTILE, build_store, evidence
 
 from judge.errors import UserError
 from judge.store import Store
@@ -73,7 +74,7 @@ def test_report_is_self_contained_under_a_strict_policy(store: Store, tmp_path: 
     )
     assert csp is not None and csp.startswith("default-src 'none';")
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp and "http" not in csp
-    code = [text for attrs, text in page.scripts if attrs.get("type") != "application/json"]
+    code = [text for attrs, text in page.scripts if "type" not in attrs]
     assert len(code) == 1 and sha(code[0]) in csp  # the only script that may run is ours
     assert len(page.styles) == 1 and sha(page.styles[0]) in csp
     # nothing that would load: no src, no href outside the page, no inline handlers
@@ -81,12 +82,16 @@ def test_report_is_self_contained_under_a_strict_policy(store: Store, tmp_path: 
         assert not name.startswith("on"), (tag, name)
         if name in ("src", "href", "action", "srcset"):
             assert tag in ("a", "link") and (value or "").startswith(("#", "data:")), (tag, value)
-    data = [
-        json.loads(text) for attrs, text in page.scripts if attrs.get("type") == "application/json"
-    ]
-    main = data[0]
+    (main,) = [json.loads(t) for a, t in page.scripts if a.get("type") == "application/json"]
     assert main["runId"] == "run-2" and len(main["items"]["id"]) == 30
-    assert len(data) - 1 == len(main["details"]) == 30  # one evidence document per item
+    blocks = [a for a, _ in page.scripts if a.get("type") == "application/octet-stream"]
+    assert len(blocks) == math.ceil(30 / main["evidenceChunk"])
+    assert len(main["details"]) == 30  # every item has evidence
+    doc = evidence(html, 29)
+    assert set(doc["d"]) == {"alpha", "beta", "gamma"}
+    assert set(doc["d"]["gamma"]) == {"bertscore", "nli", "toxicity", "similarity"}
+    again = write_run_files(store=store, run_id="run-2", out_dir=tmp_path / "again")
+    assert again[-1].read_text(encoding="utf-8") == html  # rendering is deterministic
 
 
 def test_hostile_text_is_escaped_everywhere(store: Store) -> None:
@@ -96,7 +101,7 @@ def test_hostile_text_is_escaped_everywhere(store: Store) -> None:
     assert "<script>window" not in html and "<img src=x" not in html and "<svg onload" not in html
     page = parse(html)
     assert not [a for a in page.attrs if a[1].startswith("on")]
-    assert sum(1 for attrs, _ in page.scripts if attrs.get("type") != "application/json") == 1
+    assert sum(1 for attrs, _ in page.scripts if "type" not in attrs) == 1
     main = json.loads(next(t for a, t in page.scripts if a.get("id") == "judge-data"))
     assert main["outputs"]["gamma"][2].startswith(HOSTILE[2])  # intact as data
     assert main["items"]["id"][1] == HOSTILE[3]

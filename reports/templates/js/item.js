@@ -27,14 +27,13 @@ const Item = {
     outputs.style.gridTemplateColumns = "repeat(" + Math.min(systems.length, 4) + ", minmax(0, 1fr))";
     for (const sys of systems) outputs.append(this.output(explorer, i, sys, needle));
     wrap.append(outputs);
+    if (explorer.hasDetails.has(i)) Evidence.get(i).then((doc) => this.decorate(wrap, i, doc));
     return wrap;
   },
 
   output(explorer, i, sys, needle) {
     const d = explorer.data;
     const text = d.outputs[sys][i];
-    const doc = this.doc(i);
-    const flags = (doc && doc.f && doc.f[sys]) || {};
     const card = h("article", { class: "output b" + (d.systems.indexOf(sys) % 8), "data-system": sys });
     card.append(h("header", {}, h("h4", { text: sys }), sys === d.baseline ? h("span", { class: "tag", text: "baseline" }) : null));
     card.append(text === null || text === undefined
@@ -44,16 +43,34 @@ const Item = {
     for (const s of d.scores) {
       const v = d.values[s.name] && d.values[s.name][sys] ? d.values[s.name][sys][i] : null;
       const prev = d.previous && d.previous[s.name] && d.previous[s.name][sys] ? d.previous[s.name][sys][i] : null;
-      const hasWhy = doc && doc.d && doc.d[sys] && doc.d[sys][s.judge] && s.name === this.firstScore(d, s.judge);
-      table.append(h("tr", {},
-        h("th", { scope: "row" }, s.name, " ", h("span", { class: "dir", text: s.higher ? "▲" : "▼" }),
-          ...(flags[s.judge] && s.name === this.firstScore(d, s.judge) ? flags[s.judge].map((f) => [" ", h("span", { class: "tag warn", text: f })]) : [])),
+      const first = s.name === this.firstScore(d, s.judge);
+      table.append(h("tr", { "data-judge": first ? s.judge : null },
+        h("th", { scope: "row" }, s.name, " ", h("span", { class: "dir", text: s.higher ? "▲" : "▼" })),
         h("td", { class: "num sc q" + level(v, explorer.heat[s.name], s.higher), text: fmt(v, s.digits) }),
         h("td", { class: "num muted", text: Number.isFinite(prev) && prev !== v ? "was " + fmt(prev, s.digits) : "" }),
-        h("td", {}, hasWhy ? h("button", { type: "button", class: "link why", "data-why": s.judge, "data-system": sys, "data-index": i, "aria-expanded": "false", text: "why?" }) : null)));
+        h("td", { class: "why-cell" })));
     }
     card.append(table, h("div", { class: "why-panel", hidden: true }));
     return card;
+  },
+
+  // Once the item's evidence is decoded: a "why?" per judge that left some, and its flags.
+  decorate(view, i, doc) {
+    if (!doc) return;
+    for (const card of view.querySelectorAll("article.output")) {
+      const sys = card.dataset.system;
+      for (const row of card.querySelectorAll("tr[data-judge]")) {
+        const judge = row.dataset.judge;
+        const flags = (doc.f && doc.f[sys] && doc.f[sys][judge]) || [];
+        row.querySelector("th").append(...flags.map((f) => [" ", h("span", { class: "tag warn", text: f })]).flat());
+        if (doc.d && doc.d[sys] && doc.d[sys][judge]) {
+          const button = h("button", { type: "button", class: "link why", "data-why": judge,
+            "data-system": sys, "data-index": i, "aria-expanded": "false", text: "why?" });
+          row.querySelector(".why-cell").append(button);
+          if (this.opened.has(i + "|" + sys + "|" + judge)) this.toggleWhy(button);
+        }
+      }
+    }
   },
 
   firstScore(d, judge) {
@@ -61,28 +78,24 @@ const Item = {
     return s ? s.name : null;
   },
 
-  // The item's evidence document, parsed on first use.
-  doc(i) {
-    if (!this.cache) this.cache = new Map();
-    if (this.cache.has(i)) return this.cache.get(i);
-    const node = $("jd-" + i);
-    const doc = node ? JSON.parse(node.textContent) : null;
-    if (node || document.readyState === "complete") this.cache.set(i, doc);
-    return doc;
-  },
+  opened: new Set(), // "item|system|judge" of the explanations shown, kept across re-renders
 
-  toggleWhy(button) {
+  async toggleWhy(button) {
     const card = button.closest("article.output");
     const panel = card.querySelector(".why-panel");
     const judge = button.dataset.why;
-    const open = button.getAttribute("aria-expanded") === "true";
-    for (const b of card.querySelectorAll("button.why")) b.setAttribute("aria-expanded", "false");
-    if (open) { panel.hidden = true; panel.replaceChildren(); return; }
-    button.setAttribute("aria-expanded", "true");
     const i = Number(button.dataset.index);
     const sys = button.dataset.system;
+    const open = button.getAttribute("aria-expanded") === "true";
+    for (const b of card.querySelectorAll("button.why")) {
+      b.setAttribute("aria-expanded", "false");
+      this.opened.delete(i + "|" + sys + "|" + b.dataset.why);
+    }
+    if (open) { panel.hidden = true; panel.replaceChildren(); return; }
+    button.setAttribute("aria-expanded", "true");
+    this.opened.add(i + "|" + sys + "|" + judge);
     const d = Explorer.data;
-    const doc = this.doc(i);
+    const doc = await Evidence.get(i);
     const info = d.judges[judge] || {};
     const ctx = {
       output: d.outputs[sys][i] || "",
@@ -96,6 +109,27 @@ const Item = {
     panel.replaceChildren(h("h5", { text: "why: " + judge + (kind === judge ? "" : " (" + kind + ")") }),
       Explain.render(kind, doc.d[sys][judge], ctx));
     panel.hidden = false;
+  },
+};
+
+// The judges' evidence: compressed blocks of items, decoded once, on first use.
+const Evidence = {
+  blocks: new Map(),
+
+  get(i) {
+    const key = Math.floor(i / Explorer.data.evidenceChunk);
+    if (!this.blocks.has(key)) this.blocks.set(key, this.load(key));
+    return this.blocks.get(key).then((block) => (block && block[String(i)]) || null);
+  },
+
+  async load(key) {
+    const node = $("jd-" + key);
+    if (!node) return null;
+    const binary = atob(node.textContent.trim());
+    const bytes = new Uint8Array(binary.length);
+    for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return JSON.parse(await new Response(stream).text());
   },
 };
 

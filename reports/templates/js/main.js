@@ -85,5 +85,5 @@
   };
   window.addEventListener("hashchange", fromHash);
   fromHash();
-  root.dataset.ready = "1";
+  root.dataset.ready = performance.now().toFixed(0); // ms since navigation: time to interactive
 })();
