@@ -50,6 +50,9 @@ class Paired:
         return asdict(self)
 
 
+Pair = tuple[str, str, str, ItemScores, ItemScores]  # metric, system, baseline, values, base
+
+
 def paired_comparisons(
     table: ScoreTable,
     *,
@@ -60,54 +63,95 @@ def paired_comparisons(
     permutations: int = 5000,
 ) -> list[Paired]:
     """Every other system against ``baseline`` on every score, Holm-adjusted as one family."""
-    rows: list[Paired] = []
-    for metric, per_system in table.items():
-        if baseline not in per_system:
-            continue
-        for system, values in per_system.items():
-            if system == baseline:
-                continue
-            row = _pair(
-                values,
-                per_system[baseline],
-                higher=higher_is_better.get(metric, True),
-                seed=seed,
-                resamples=resamples,
-                permutations=permutations,
+    pairs: list[Pair] = [
+        (metric, system, baseline, values, per_system[baseline])
+        for metric, per_system in table.items()
+        if baseline in per_system
+        for system, values in per_system.items()
+        if system != baseline
+    ]
+    return compare_pairs(
+        pairs,
+        higher_is_better=higher_is_better,
+        seed=seed,
+        resamples=resamples,
+        permutations=permutations,
+    )
+
+
+def compare_pairs(
+    pairs: Sequence[Pair],
+    *,
+    higher_is_better: Mapping[str, bool],
+    seed: int = 0,
+    resamples: int = 1000,
+    permutations: int = 5000,
+) -> list[Paired]:
+    """Each ``(metric, system, baseline, values, base)``: the paired comparison, by item id.
+
+    The same numbers as ``judge.stats`` gives pair by pair (so a gate's detail and the report
+    agree to the last digit), with the bootstrap's resample indices drawn once per sample size.
+    """
+    found = [(pair, *stats.paired_differences(pair[3], pair[4])) for pair in pairs]
+    found = [(pair, diffs, common) for pair, diffs, common in found if common]
+    intervals = bootstrap_cis([diffs for _, diffs, _ in found], seed=seed, resamples=resamples)
+    rows = []
+    for ((metric, system, baseline, values, base), diffs, common), (low, high) in zip(
+        found, intervals, strict=True
+    ):
+        higher = higher_is_better.get(metric, True)
+        up, tie, down = stats.win_tie_loss(diffs)
+        rows.append(
+            Paired(
+                metric=metric,
+                system=system,
+                baseline=baseline,
+                n=len(common),
+                mean=float(np.mean([values[i] for i in common])),
+                baseline_mean=float(np.mean([base[i] for i in common])),
+                diff=float(diffs.mean()),
+                ci_low=low,
+                ci_high=high,
+                p=permutation_p(diffs, seed=seed, resamples=permutations),
+                wins=up if higher else down,
+                ties=tie,
+                losses=down if higher else up,
+                higher=higher,
             )
-            if row is not None:
-                rows.append(Paired(metric=metric, system=system, baseline=baseline, **row))
+        )
     return holm_adjust(rows)
 
 
-def _pair(
-    values: ItemScores,
-    base: ItemScores,
-    *,
-    higher: bool,
-    seed: int,
-    resamples: int,
-    permutations: int,
-) -> dict[str, Any] | None:
-    diffs, common = stats.paired_differences(values, base)
-    if not common:
-        return None
-    low, high = stats.paired_bootstrap_ci(diffs, seed=seed, resamples=resamples)
-    p = permutation_p(diffs, seed=seed, resamples=permutations)
-    up, tie, down = stats.win_tie_loss(diffs)
-    return {
-        "n": len(common),
-        "mean": float(np.mean([values[i] for i in common])),
-        "baseline_mean": float(np.mean([base[i] for i in common])),
-        "diff": float(diffs.mean()),
-        "ci_low": low,
-        "ci_high": high,
-        "p": p,
-        "wins": up if higher else down,
-        "ties": tie,
-        "losses": down if higher else up,
-        "higher": higher,
-    }
+def bootstrap_cis(
+    samples: Sequence[Any], *, seed: int = 0, resamples: int = 1000, confidence: float = 0.95
+) -> list[tuple[float, float]]:
+    """``judge.stats.bootstrap_ci`` of each sample, identical to calling it one by one.
+
+    ``bootstrap_ci`` draws its resample indices from a fresh generator seeded with ``seed``, so
+    samples of the same size get the same indices: they are drawn once per size and shared.
+    """
+    arrays = [np.asarray(x, dtype=float) for x in samples]
+    out: list[tuple[float, float]] = [(math.nan, math.nan)] * len(arrays)
+    todo: dict[int, list[int]] = {}
+    for k, arr in enumerate(arrays):
+        if arr.size and not np.all(arr == arr[0]):
+            todo.setdefault(arr.size, []).append(k)
+        elif arr.size:
+            out[k] = (float(arr[0]), float(arr[0]))
+    tail = (1.0 - confidence) / 2.0
+    for n, members in todo.items():
+        means = np.empty((len(members), resamples))
+        rng = np.random.default_rng(seed)
+        block = max(1, stats._BLOCK_CELLS // n)  # the blocks of stats.bootstrap_means
+        for start in range(0, resamples, block):
+            stop = min(resamples, start + block)
+            idx = rng.integers(0, n, size=(stop - start, n))
+            for row, k in enumerate(members):
+                means[row, start:stop] = arrays[k][idx].mean(axis=1)
+        for row, k in enumerate(members):
+            low, high = np.quantile(means[row], [tail, 1.0 - tail])
+            out[k] = (float(low), float(high))
+    return out
 
 
 def permutation_p(diffs: Any, *, seed: int = 0, resamples: int = 5000) -> float:
@@ -166,23 +210,19 @@ def run_changes(
 
     ``baseline`` in each row is the literal ``"previous run"``; wins are items that improved.
     """
-    rows: list[Paired] = []
-    for metric, per_system in current.items():
-        for system, values in per_system.items():
-            before = previous.get(metric, {}).get(system)
-            if before is None:
-                continue
-            row = _pair(
-                values,
-                before,
-                higher=higher_is_better.get(metric, True),
-                seed=seed,
-                resamples=resamples,
-                permutations=permutations,
-            )
-            if row is not None:
-                rows.append(Paired(metric=metric, system=system, baseline="previous run", **row))
-    return holm_adjust(rows)
+    pairs: list[Pair] = [
+        (metric, system, "previous run", values, previous[metric][system])
+        for metric, per_system in current.items()
+        for system, values in per_system.items()
+        if system in previous.get(metric, {})
+    ]
+    return compare_pairs(
+        pairs,
+        higher_is_better=higher_is_better,
+        seed=seed,
+        resamples=resamples,
+        permutations=permutations,
+    )
 
 
 def biggest_moves(
@@ -229,20 +269,23 @@ def tag_table(
     for item_id, item_tags in tags.items():
         for tag in item_tags:
             by_tag.setdefault(tag, set()).add(item_id)
-    out: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    cells: list[tuple[str, str, str, Any]] = []
     for tag in sorted(by_tag):
         members = by_tag[tag]
         for metric, per_system in table.items():
             for system, values in per_system.items():
                 picked = np.array([v for i, v in values.items() if i in members], dtype=float)
-                if picked.size == 0:
-                    continue
-                low, high = stats.bootstrap_ci(picked, seed=seed, resamples=resamples)
-                cell = {"mean": float(picked.mean()), "ci_low": low, "ci_high": high}
-                out.setdefault(tag, {}).setdefault(metric, {})[system] = {
-                    **cell,
-                    "n": int(picked.size),
-                }
+                if picked.size:
+                    cells.append((tag, metric, system, picked))
+    intervals = bootstrap_cis([c[3] for c in cells], seed=seed, resamples=resamples)
+    out: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for (tag, metric, system, picked), (low, high) in zip(cells, intervals, strict=True):
+        out.setdefault(tag, {}).setdefault(metric, {})[system] = {
+            "mean": float(picked.mean()),
+            "ci_low": low,
+            "ci_high": high,
+            "n": int(picked.size),
+        }
     return out
 
 

@@ -37,10 +37,20 @@ def script_json(value: Any) -> Markup:
     how the HTML parser reads it; ``JSON.parse`` turns the ``\\u003c`` escapes back into text.
     Non-finite numbers become ``null`` (JSON has no NaN).
     """
-    text = json.dumps(_finite(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = plain_json(value)
     for raw, escaped in _ESCAPES:
         text = text.replace(raw, escaped)
     return Markup(text)  # safe: nothing left that could end the element
+
+
+def plain_json(value: Any) -> str:
+    """Compact JSON; NaN and infinities (which JSON lacks) become ``null``."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # rare: walk the value only when it holds a non-finite number
+        return json.dumps(
+            _finite(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
 
 
 def _finite(value: Any) -> Any:
@@ -142,10 +152,7 @@ def evidence_blocks(
         groups.setdefault(index // chunk, {})[str(index)] = doc
     blocks = []
     for key, group in sorted(groups.items()):
-        text = json.dumps(
-            _finite(group), ensure_ascii=False, separators=(",", ":"), allow_nan=False
-        )
-        packed = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+        packed = gzip.compress(plain_json(group).encode("utf-8"), compresslevel=6, mtime=0)
         blocks.append((key, base64.b64encode(packed).decode("ascii")))
     return blocks
 

@@ -197,19 +197,20 @@ def ties_with_best(
     Comparisons already ``known`` (against the baseline, when it is the best) are reused.
     """
     out: dict[str, dict[str, compare.Paired]] = {}
-    rows = []
+    rows: list[compare.Paired] = []
+    pairs: list[compare.Pair] = []
     for name, system in best.items():
         reuse = [r for r in known if r.metric == name and r.baseline == system]
         if reuse:
             rows += reuse
-        elif name in table:
-            rows += compare.paired_comparisons(
-                {name: table[name]},
-                baseline=system,
-                higher_is_better=higher,
-                seed=seed,
-                resamples=resamples,
-            )
+        elif system in table.get(name, {}):
+            per_system = table[name]
+            pairs += [
+                (name, other, system, values, per_system[system])
+                for other, values in per_system.items()
+                if other != system
+            ]
+    rows += compare.compare_pairs(pairs, higher_is_better=higher, seed=seed, resamples=resamples)
     for row in compare.holm_adjust(rows):
         out.setdefault(row.metric, {})[row.system] = row
     return out

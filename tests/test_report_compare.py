@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from judge import stats
 from judge.gates import parse_gate
 from reports import compare, distributions, svg
 from reports.payload import script_json
@@ -191,3 +192,46 @@ def test_svg_geometry() -> None:
     trend = svg.trend_lines({"a": [0.5, None, 0.7, 0.6]}, width=30, height=20)
     assert [[p["i"] for p in seg] for seg in trend["lines"]["a"]] == [[0], [2, 3]]
     assert math.isclose(trend["low"], 0.5) and math.isclose(trend["high"], 0.7)
+
+
+def test_bootstrap_cis_equal_judge_stats_one_by_one() -> None:
+    rng = np.random.default_rng(3)
+    samples = [rng.normal(size=n) for n in (40, 40, 7, 5000, 40)] + [[0.3, 0.3], [], [1.0]]
+    expected = [stats.bootstrap_ci(s, seed=5, resamples=300) for s in samples]
+    got = compare.bootstrap_cis(samples, seed=5, resamples=300)
+    assert got[:6] == expected[:6] and got[7] == expected[7]
+    assert all(math.isnan(v) for v in got[6]) and all(math.isnan(v) for v in expected[6])
+
+
+def test_paired_table_agrees_with_the_gate_arithmetic() -> None:
+    rng = np.random.default_rng(4)
+    table = {"f1": table_of(base=list(rng.random(60)), other=list(rng.random(60)))}
+    (row,) = compare.paired_comparisons(table, baseline="base", higher_is_better={}, seed=2)
+    diffs, _ = stats.paired_differences(table["f1"]["other"], table["f1"]["base"])
+    assert (row.ci_low, row.ci_high) == stats.bootstrap_ci(diffs, seed=2)  # as gates compute it
+    assert row.p == stats.paired_permutation_p(diffs, seed=2, resamples=5000)
+
+
+def test_permutation_p_approximation_for_many_pairs() -> None:
+    rng = np.random.default_rng(1)
+    for shift in (0.0, 0.03, 0.06):
+        diffs = rng.normal(shift, 0.5, size=1500) + 0.1 * rng.standard_t(3, size=1500)
+        exact = stats.paired_permutation_p(diffs, resamples=40_000)
+        assert compare.permutation_p(diffs) == pytest.approx(exact, abs=0.01)
+    assert compare.permutation_p(np.zeros(2000)) == 1.0
+    small = rng.normal(0.1, 1, size=50)
+    assert compare.permutation_p(small, seed=3) == stats.paired_permutation_p(
+        small, seed=3, resamples=5000
+    )
+
+
+def test_mid_ranks_and_spearman_match_scipy() -> None:
+    from scipy.stats import rankdata, spearmanr
+
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        x = rng.integers(0, 5, size=25).astype(float)
+        y = rng.normal(size=25)
+        assert np.allclose(distributions.mid_ranks(x), rankdata(x))
+        assert distributions.spearman(x, y) == pytest.approx(spearmanr(x, y).statistic)
+    assert distributions.spearman([1, 2], [2, 1]) is None
