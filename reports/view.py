@@ -43,6 +43,22 @@ class Report:
     def score_names(self) -> list[str]:
         return [s["name"] for s in self.scores]
 
+    @property
+    def gate_counts(self) -> dict[str, int]:
+        """How many gates passed, failed, and failed only as warnings."""
+        gates = self.summary.get("gates", [])
+        failed = [g for g in gates if not g.get("passed")]
+        warned = [g for g in failed if g.get("severity") == "warn"]
+        return {"total": len(gates), "failed": len(failed) - len(warned), "warned": len(warned)}
+
+    @property
+    def winners(self) -> list[tuple[str, list[str]]]:
+        """Systems with the best mean on some score, most scores first: who wins, where."""
+        won: dict[str, list[str]] = {}
+        for name, system in self.summary.get("best", {}).items():
+            won.setdefault(system, []).append(name)
+        return sorted(won.items(), key=lambda kv: -len(kv[1]))
+
 
 def build_report(
     run: RunData, *, previous: PreviousRun | None = None, notes: Sequence[str] = ()

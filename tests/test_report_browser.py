@@ -377,3 +377,29 @@ def test_index_page_links_the_runs(tab: Tab, site: Path) -> None:
     links.first.click()
     page.wait_for_selector("html[data-ready]")
     assert page.inner_text("#run-id") == "run-2"
+
+
+@pytest.mark.model
+def test_a_real_bertscore_run_explains_itself(
+    browser: Any, make_suite: Any, tmp_path: Path
+) -> None:
+    from judge.pipeline import evaluate
+
+    suite = make_suite(metrics=["bertscore", "profanity"], gates=["bertscore.f1 >= 0.5"])
+    outcome = evaluate(suite_path=suite, out_dir=tmp_path / "out", store_path=tmp_path / "j.db")
+    t = Tab(browser)
+    page = t.open(outcome.out_dir / "report.html")
+    page.locator('#item-body tr.row[data-id="q3"] button.toggle').click()
+    card = page.locator('tr.detail article.output[data-system="bad"]')
+    card.locator('button.why[data-why="bertscore"]').click()
+    doc = evidence(page.content(), 2)["d"]["bad"]["bertscore"]
+    tokens = card.locator(".out-tokens .tok:not(.special)").all_inner_texts()
+    assert tokens == [
+        t.removeprefix("##") for t in doc["output_tokens"] if t not in ("[CLS]", "[SEP]")
+    ]
+    assert "no" in tokens and "idea" in tokens  # "No idea about q3." lower-cased by the tokenizer
+    card.locator('button.why[data-why="profanity"]').click()
+    assert card.locator(".explain.profanity mark").inner_text() == "No idea about q3."
+    shot(card, "why-bertscore-real")
+    assert t.errors == [] and page.evaluate("window.__violations") == []
+    t.close()
