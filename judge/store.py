@@ -248,15 +248,21 @@ class Store:
         return out
 
     def scores(self, run_id: str) -> list[StoredScore]:
+        return [
+            StoredScore(m, s, i, json.loads(v), json.loads(d), json.loads(f))
+            for m, s, i, v, d, f in self.score_rows(run_id)
+        ]
+
+    def score_rows(self, run_id: str) -> list[tuple[str, str, str, str, str, str]]:
+        """The run's scores as stored: ``(metric, system, item_id, values, details, flags)``
+        with the last three as JSON text, for readers that pass evidence on without parsing it.
+        """
         rows = self._db.execute(
             "SELECT s.metric, s.system, s.item_id, c.value_json, c.details_json, c.flags_json "
             "FROM scores s JOIN cache c ON c.key = s.key WHERE s.run_id=? ORDER BY s.rowid",
             (run_id,),
         )
-        return [
-            StoredScore(m, s, i, json.loads(v), json.loads(d), json.loads(f))
-            for m, s, i, v, d, f in rows
-        ]
+        return list(rows)
 
     # -- model file digests (models.DigestCache) --------------------------------------------
 

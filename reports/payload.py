@@ -13,6 +13,7 @@ import base64
 import gzip
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -122,37 +123,55 @@ def main_payload(
     }
 
 
-def detail_documents(data: RunData) -> list[tuple[int, Any]]:
-    """Per item index with evidence: ``{"d": {system: {judge: details}}, "f": {... flags}}``."""
+_NON_FINITE = re.compile(r"\bNaN\b|\bInfinity\b")
+
+
+def detail_documents(data: RunData) -> list[tuple[int, str]]:
+    """Per item with evidence, its document as JSON text: ``{"d": {system: {judge: details}},
+    "f": {system: {judge: [flags]}}}``, spliced from the stored JSON without parsing it."""
     position = {item.id: index for index, item in enumerate(data.items)}
-    docs: dict[int, dict[str, dict[str, dict[str, Any]]]] = {}
+    details: dict[int, dict[str, list[str]]] = {}
+    flags: dict[int, dict[str, dict[str, list[str]]]] = {}
+    for (metric, system, item_id), text in data.evidence.items():
+        index = position.get(item_id)
+        if index is not None:
+            entry = json.dumps(metric) + ":" + _valid_json(text)
+            details.setdefault(index, {}).setdefault(system, []).append(entry)
     for s in data.scores:
-        if not s.details and not s.flags:
-            continue
         index = position.get(s.item_id)
-        if index is None:
-            continue
-        doc = docs.setdefault(index, {"d": {}, "f": {}})
-        if s.details:
-            doc["d"].setdefault(s.system, {})[s.metric] = s.details
-        if s.flags:
-            doc["f"].setdefault(s.system, {})[s.metric] = list(s.flags)
-    return sorted(docs.items())
+        if s.flags and index is not None:
+            flags.setdefault(index, {}).setdefault(s.system, {})[s.metric] = list(s.flags)
+    docs = []
+    for index in sorted(set(details) | set(flags)):
+        per_system = details.get(index, {})
+        d = ",".join(
+            json.dumps(system) + ":{" + ",".join(entries) + "}"
+            for system, entries in per_system.items()
+        )
+        docs.append((index, '{"d":{' + d + '},"f":' + plain_json(flags.get(index, {})) + "}"))
+    return docs
+
+
+def _valid_json(text: str) -> str:
+    """Stored JSON as browsers parse it: NaN and infinities (Python writes them) become null."""
+    suspect = ("NaN" in text or "Infinity" in text) and _NON_FINITE.search(text)
+    return plain_json(json.loads(text)) if suspect else text
 
 
 def evidence_blocks(
-    docs: Sequence[tuple[int, Any]], *, chunk: int = EVIDENCE_CHUNK
+    docs: Sequence[tuple[int, str]], *, chunk: int = EVIDENCE_CHUNK
 ) -> list[tuple[int, str]]:
     """``(block number, base64 of gzip of {item index: document})`` for items ``k*chunk..``.
 
     Deterministic (no timestamp in the gzip header), so a re-rendered report is byte-identical.
     """
-    groups: dict[int, dict[str, Any]] = {}
+    groups: dict[int, list[str]] = {}
     for index, doc in docs:
-        groups.setdefault(index // chunk, {})[str(index)] = doc
+        groups.setdefault(index // chunk, []).append(f'"{index}":{doc}')
     blocks = []
-    for key, group in sorted(groups.items()):
-        packed = gzip.compress(plain_json(group).encode("utf-8"), compresslevel=6, mtime=0)
+    for key, entries in sorted(groups.items()):
+        text = "{" + ",".join(entries) + "}"
+        packed = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
         blocks.append((key, base64.b64encode(packed).decode("ascii")))
     return blocks
 

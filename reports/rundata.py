@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -16,19 +17,39 @@ ScoreTable = dict[str, dict[str, dict[str, float]]]
 
 @dataclass(frozen=True)
 class RunData:
-    """Everything a report shows about one run."""
+    """Everything a report shows about one run.
+
+    The judges' evidence stays the JSON text the store holds (``evidence``, keyed by judge label,
+    system and item id; ``scores`` carry empty details): most of it is only passed on to the page,
+    so it is parsed only where it is looked into (:meth:`details`).
+    """
 
     record: RunRecord
     items: list[Item]
     outputs: dict[str, dict[str, str]]
     scores: list[StoredScore]
+    evidence: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store, run_id: str) -> RunData:
         record = store.run(run_id)
         if record is None:
             raise KeyError(run_id)
-        return cls(record, store.items(run_id), store.outputs(run_id), store.scores(run_id))
+        scores, evidence = [], {}
+        for metric, system, item_id, values, details, flags in store.score_rows(run_id):
+            parsed_flags = [] if flags == "[]" else json.loads(flags)
+            scores.append(
+                StoredScore(metric, system, item_id, json.loads(values), {}, parsed_flags)
+            )
+            if details != "{}":
+                evidence[(metric, system, item_id)] = details
+        return cls(record, store.items(run_id), store.outputs(run_id), scores, evidence)
+
+    def details(self, metric: str, system: str, item_id: str) -> dict[str, Any]:
+        """One score's evidence, parsed."""
+        text = self.evidence.get((metric, system, item_id))
+        parsed: dict[str, Any] = json.loads(text) if text else {}
+        return parsed
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -36,7 +36,7 @@ class Report:
     agreement: dict[str, dict[str, float | None]]
     changes: dict[str, Any] | None
     payload: dict[str, Any]
-    details: list[tuple[int, Any]]
+    details: list[tuple[int, str]]
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -128,19 +128,22 @@ def page_extras(
     }
 
 
-def similarity_floors(run: RunData, *, percentile: float = 2.0) -> dict[str, float]:
-    """Per BERTScore judge, a low percentile of its token similarities: the colour ramp's 0."""
+def similarity_floors(
+    run: RunData, *, percentile: float = 2.0, sample: int = 2000
+) -> dict[str, float]:
+    """Per BERTScore judge, a low percentile of its token similarities: the colour ramp's 0.
+
+    Estimated from up to ``sample`` outputs spread evenly over the run.
+    """
     import numpy as np
 
     kinds = {label: info.get("metric") for label, info in run.summary.get("judges", {}).items()}
-    pooled: dict[str, list[Any]] = {}
-    for s in run.scores:
-        sims = s.details.get("similarity") if kinds.get(s.metric) == "bertscore" else None
-        if isinstance(sims, list) and sims:
-            pooled.setdefault(s.metric, []).append(sims)
     out = {}
-    for label, lists in pooled.items():
-        values = np.concatenate([np.asarray(v, dtype=float) for v in lists])
+    for label in (label for label, kind in kinds.items() if kind == "bertscore"):
+        keys = [k for k in run.evidence if k[0] == label]
+        step = max(1, len(keys) // sample)
+        sims = [run.details(*key).get("similarity") for key in keys[::step]]
+        values = np.concatenate([np.asarray(v, dtype=float) for v in sims if v] or [np.empty(0)])
         values = values[np.isfinite(values)]
         if values.size:
             out[label] = round(min(float(np.percentile(values, percentile)), 0.99), 3)

@@ -191,3 +191,44 @@ def test_a_run_without_tags_gates_or_evidence_still_renders(tmp_path: Path) -> N
     html = render_report(RunData.load(store, "p"))
     assert 'id="tags"' not in html and 'id="paired"' not in html
     assert "This suite has no gates" in html and 'id="items"' in html
+
+
+def test_stored_nan_in_evidence_reaches_the_page_as_null(tmp_path: Path) -> None:
+    from judge.data import Item
+    from metrics.base import Score
+    from reports import testing
+
+    store = Store(tmp_path / "nan.db")
+    items = [Item(id="a", references=("ref",)), Item(id="b", references=("ref",))]
+    store.create_run(
+        run_id="n",
+        suite="nan",
+        suite_path="nan.yaml",
+        suite_digest="x",
+        info={"spec": {"gates": []}},
+        items=items,
+        outputs={"s": {"a": "out", "b": "out2"}},
+    )
+    scored = [
+        ("k1", Score(values={"": 0.5}, details={"similarity": [float("nan"), 0.5], "t": "NaN"})),
+        ("k2", Score(values={"": 0.7}, details={}, flags=("truncated",))),
+    ]
+    store.put_batch(
+        metric="m", judge="j", scored=scored, run_id="n", rows=[("s", "a", "k1"), ("s", "b", "k2")]
+    )
+    info = {"m": {**testing.judge_info("similarity"), "scores": ["m"]}}
+    summary = testing.synthetic_summary(
+        store,
+        run_id="n",
+        suite="nan",
+        systems=["s"],
+        info=info,
+        gates=[],
+        seed=0,
+        bootstrap=100,
+        n_items=2,
+    )
+    store.finish_run(run_id="n", summary=summary)
+    html = render_report(RunData.load(store, "n"))
+    assert evidence(html, 0)["d"]["s"]["m"] == {"similarity": [None, 0.5], "t": "NaN"}
+    assert evidence(html, 1) == {"d": {}, "f": {"s": {"m": ["truncated"]}}}
