@@ -206,7 +206,11 @@ const Explorer = {
   renderHead(systems) {
     const cols = [h("th", { scope: "col", class: "num", text: "#" }), h("th", { scope: "col", text: "item" }), h("th", { scope: "col", text: "prompt / source" })];
     systems.forEach((sys) => cols.push(h("th", { scope: "col", class: "num" }, h("i", { class: "swatch sys" + (this.data.systems.indexOf(sys) % 8) }), sys)));
-    cols.push(h("th", { scope: "col", class: "num", text: this.state.sort === "disagree" ? "disagree" : "spread" }));
+    const last = { disagree: "disagree", change: "Δ worst" }[this.state.sort] || "spread";
+    cols.push(h("th", { scope: "col", class: "num", text: last, title: {
+      disagree: "how differently the judges rank these outputs (0: alike, 1: opposite)",
+      change: "the largest loss since the earlier run among the systems shown",
+    }[this.state.sort] || "best minus worst system on this score" }));
     $("item-head").replaceChildren(h("tr", {}, cols));
   },
 
@@ -233,11 +237,17 @@ const Explorer = {
       tr.append(cell);
     }
     let extra = present.length > 1 ? Math.max(...present) - Math.min(...present) : NaN;
+    let text = fmt(extra, info.digits);
     if (this.state.sort === "disagree") {
       const dis = systems.map((sys) => d.disagreement[sys] && d.disagreement[sys][i]).filter(Number.isFinite);
-      extra = dis.length ? Math.max(...dis) : NaN;
+      text = fmt(dis.length ? Math.max(...dis) : NaN, 2);
+    } else if (this.state.sort === "change" && prev) {
+      const sign = info.higher ? 1 : -1;
+      const deltas = systems.map((sys) => (values[sys] || [])[i] - ((prev[sys] || [])[i] ?? NaN)).filter(Number.isFinite);
+      const worst = deltas.length ? deltas.reduce((a, b) => (sign * b < sign * a ? b : a)) : NaN;
+      text = signed(worst, info.digits);
     }
-    tr.append(h("td", { class: "num muted", text: fmt(extra, this.state.sort === "disagree" ? 2 : info.digits) }));
+    tr.append(h("td", { class: "num muted", text }));
     return tr;
   },
 
