@@ -32,16 +32,7 @@ from reports.render import RunData  # noqa: E402
 from reports.view import build_report  # noqa: E402
 
 SYSTEMS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
+FLAGS = ["--enable-precise-memory-info", *testing.CHROMIUM_FLAGS]
 
 
 def build(folder: Path, *, items: int, systems: int) -> tuple[Store, float]:
@@ -126,7 +117,7 @@ OPEN_WHY = """async () => {
 def browse(path: Path, *, repeats: int = 3) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    chromium = testing.chromium_path()
     ready, dcl, load, heap, search, search_work, sort, why = [], [], [], [], [], [], [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=FLAGS)

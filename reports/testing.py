@@ -9,7 +9,9 @@ every section of the page.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,6 +37,24 @@ JUDGES: dict[str, dict[str, Any]] = {
     "toxicity": {"metric": "toxicity", "scores": [""], "higher": False},
     "similarity": {"metric": "similarity", "scores": [""], "higher": True},
 }
+# Headless Chromium as the browser tests and the benchmark drive it (Debian's package).
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+)
+
+
+def chromium_path() -> str:
+    """``$JUDGE_CHROMIUM``, else ``chromium`` on the PATH, else Debian's location."""
+    return os.environ.get("JUDGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
 DEFAULT_GATES: list[Any] = [
     "bertscore.f1 >= 0.5",
     {"metric": "toxicity", "stat": "max", "max": 0.9},

@@ -6,9 +6,7 @@ Screenshots (and a printed PDF) go to ``test-artifacts/report/`` for people to l
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import numpy as np
 import pytest
 from reportkit import HOSTILE, build_store, evidence
 
+from reports import testing
 from reports.history import write_index
 from reports.outputs import write_run_files
 
@@ -24,17 +23,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "report"
-CHROMIUM = os.environ.get("JUDGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
+CHROMIUM = testing.chromium_path()
 # Collects what the page tried that the policy blocked, and whether hostile text ever ran.
 WATCH = """
 window.__violations = [];
@@ -51,7 +40,7 @@ def browser() -> Iterator[Any]:
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=list(testing.CHROMIUM_FLAGS))
         yield launched
         launched.close()
 
