@@ -136,7 +136,9 @@ def metrics_command(as_json: bool) -> None:
 @cli.command("runs")
 @store_option
 @click.option("--suite", help="only the runs of this suite")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="how many runs"
+)
 @click.option("--json", "as_json", is_flag=True, help="print the runs as JSON")
 @user_errors
 def runs_command(store_path: Path, suite: str | None, limit: int, as_json: bool) -> None:
@@ -159,11 +161,18 @@ def runs_command(store_path: Path, suite: str | None, limit: int, as_json: bool)
 
 @cli.command("report")
 @click.argument("run", required=False)
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="folder for report.html, summary.json, scores.csv (with --index: the site)",
+)
 @store_option
 @click.option(
     "--baseline",
-    help="compare with this earlier run: a run id, 'previous', or a run's summary.json",
+    help="compare with this earlier run: a run id, 'previous', or a run's summary.json "
+    "[default: the baseline_run its summary names, if any]",
 )
 @click.option("--suite", help="with 'latest' or --index: only this suite's runs")
 @click.option(

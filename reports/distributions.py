@@ -104,7 +104,7 @@ def percentile_ranks(values: Sequence[float], *, higher_is_better: bool) -> list
     return [float(r) / arr.size for r in ranks]
 
 
-def spearman(x: Sequence[float], y: Sequence[float]) -> float | None:
+def spearman(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float | None:
     """Spearman's rho (Pearson's r of mid-ranks); None for fewer than 3 pairs or a constant."""
     if len(x) < 3:
         return None
@@ -160,21 +160,17 @@ def agreement(
     or a score is constant.
     """
 
-    def oriented(name: str) -> dict[tuple[str, str], float]:
+    keys = sorted({(s, i) for name in judges for s, values in table[name].items() for i in values})
+    matrix = np.full((len(judges), len(keys)), np.nan)
+    for row, name in enumerate(judges):
         sign = 1.0 if higher_is_better.get(name, True) else -1.0
-        return {
-            (s, i): sign * v
-            for s, values in table[name].items()
-            for i, v in values.items()
-            if math.isfinite(v)
-        }
-
-    columns = {name: oriented(name) for name in judges}
-    out: dict[str, dict[str, float | None]] = {}
-    for a in judges:
-        for b in judges:
-            keys = sorted(set(columns[a]) & set(columns[b]))
-            x = [columns[a][k] for k in keys]
-            y = [columns[b][k] for k in keys]
-            out.setdefault(a, {})[b] = spearman(x, y)
+        matrix[row] = [sign * table[name].get(s, {}).get(i, math.nan) for s, i in keys]
+    out: dict[str, dict[str, float | None]] = {name: {} for name in judges}
+    for j, a in enumerate(judges):
+        for k, b in enumerate(judges):
+            if k < j:
+                out[a][b] = out[b][a]
+                continue
+            both = np.isfinite(matrix[j]) & np.isfinite(matrix[k])
+            out[a][b] = spearman(matrix[j][both], matrix[k][both])
     return out
