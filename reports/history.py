@@ -99,7 +99,14 @@ def suite_view(records: Sequence[RunRecord], *, out_dir: Path) -> dict[str, Any]
     done = [r for r in records if r.summary][:TREND_RUNS][::-1]
     lines = trends(done)
     systems = list(dict.fromkeys(s for per in lines.values() for s in per))
-    return {"rows": rows, "trends": lines, "runs": [r.run_id for r in done], "systems": systems}
+    higher = (done[-1].summary or {}).get("higher_is_better", {}) if done else {}
+    return {
+        "rows": rows,
+        "trends": lines,
+        "runs": [r.run_id for r in done],
+        "systems": systems,
+        "higher": higher,
+    }
 
 
 def trends(records: Sequence[RunRecord]) -> dict[str, dict[str, list[float | None]]]:
