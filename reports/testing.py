@@ -235,19 +235,15 @@ def write_run(
     for label in judges:
         for system in systems:
             rng = np.random.default_rng([seed, judges.index(label), systems.index(system)])
-            q = quality.get(system, 0.7)
-            scored, rows = [], []
-            for item in items:
-                text = outputs[system][item.id]
-                key = hashlib.sha256(f"{label}\0{q}\0{item.id}\0{text}".encode()).hexdigest()
-                scored.append((key, _score(label, text, item, q, rng)))
-                rows.append((system, item.id, key))
-            store.put_batch(
-                metric=label,
-                judge=info[label]["fingerprint"],
-                scored=scored,
+            _store_scores(
+                store,
                 run_id=run_id,
-                rows=rows,
+                judge=info[label],
+                label=label,
+                system=system,
+                texts=[(item, outputs[system][item.id]) for item in items],
+                quality=quality.get(system, 0.7),
+                rng=rng,
             )
     summary = synthetic_summary(
         store,
@@ -263,6 +259,28 @@ def write_run(
     summary.update(extra_summary or {})
     store.finish_run(run_id=run_id, summary=summary)
     return summary
+
+
+def _store_scores(
+    store: Store,
+    *,
+    run_id: str,
+    judge: Mapping[str, Any],
+    label: str,
+    system: str,
+    texts: Sequence[tuple[Item, str]],
+    quality: float,
+    rng: np.random.Generator,
+) -> None:
+    """Score one system's outputs with one synthetic judge, in one stored batch."""
+    scored, rows = [], []
+    for item, text in texts:
+        key = hashlib.sha256(f"{label}\0{quality}\0{item.id}\0{text}".encode()).hexdigest()
+        scored.append((key, _score(label, text, item, quality, rng)))
+        rows.append((system, item.id, key))
+    store.put_batch(
+        metric=label, judge=judge["fingerprint"], scored=scored, run_id=run_id, rows=rows
+    )
 
 
 def synthetic_summary(

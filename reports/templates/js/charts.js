@@ -63,6 +63,17 @@ const Scatter = {
     return [0, Math.min(1, this.options.length - 1)];
   },
 
+  // The items both chosen columns score, as [x, y, item index].
+  pairs(xo, yo) {
+    const xs = this.data.values[xo[0]][xo[1]];
+    const ys = this.data.values[yo[0]][yo[1]];
+    const out = [];
+    for (let i = 0; i < xs.length; i++) {
+      if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) out.push([xs[i], ys[i], i]);
+    }
+    return out;
+  },
+
   draw() {
     const canvas = this.canvas;
     const ratio = window.devicePixelRatio || 1;
@@ -76,27 +87,21 @@ const Scatter = {
     const xo = this.options[$("scatter-x").value];
     const yo = this.options[$("scatter-y").value];
     if (!xo || !yo) return;
-    const xs = this.data.values[xo[0]][xo[1]];
-    const ys = this.data.values[yo[0]][yo[1]];
-    const pairs = [];
-    for (let i = 0; i < xs.length; i++) {
-      if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) pairs.push([xs[i], ys[i], i]);
-    }
+    const pairs = this.pairs(xo, yo);
     const bx = extent(pairs.map((p) => p[0]));
     const by = extent(pairs.map((p) => p[1]));
-    if (xo[0] === yo[0]) {
+    const same = xo[0] === yo[0]; // one score for two systems: a shared scale and the diagonal
+    if (same) {
       bx[0] = by[0] = Math.min(bx[0], by[0]);
       bx[1] = by[1] = Math.max(bx[1], by[1]);
     }
     const P = this.pad;
     const sx = (v) => P.left + ((v - bx[0]) / (bx[1] - bx[0] || 1)) * (width - P.left - P.right);
     const sy = (v) => height - P.bottom - ((v - by[0]) / (by[1] - by[0] || 1)) * (height - P.top - P.bottom);
-    const fg = themeColor("--fg");
     const muted = themeColor("--muted");
-    const line = themeColor("--line");
     ctx.font = "11px system-ui, sans-serif";
-    drawAxes(ctx, { bx, by, sx, sy, width, height, P, muted, line });
-    if (xo[0] === yo[0]) {
+    drawAxes(ctx, { bx, by, sx, sy, width, height, P, muted, line: themeColor("--line") });
+    if (same) {
       ctx.strokeStyle = muted;
       ctx.setLineDash([4, 4]);
       ctx.beginPath();
@@ -105,24 +110,9 @@ const Scatter = {
       ctx.stroke();
       ctx.setLineDash([]);
     }
-    ctx.fillStyle = themeColor("--s0");
-    ctx.globalAlpha = pairs.length > 2000 ? 0.25 : 0.6;
-    this.points = [];
-    const dots = pairs.length <= 3000;
-    for (const [x, y, index] of pairs) {
-      const px = sx(x);
-      const py = sy(y);
-      if (dots) {
-        ctx.beginPath();
-        ctx.arc(px, py, 3, 0, 2 * Math.PI);
-        ctx.fill();
-      } else {
-        ctx.fillRect(px - 1.5, py - 1.5, 3, 3);
-      }
-      this.points.push({ px, py, x, y, index });
-    }
-    ctx.globalAlpha = 1;
-    ctx.fillStyle = fg;
+    this.points = pairs.map(([x, y, index]) => ({ px: sx(x), py: sy(y), x, y, index }));
+    drawPoints(ctx, this.points, themeColor("--s0"));
+    ctx.fillStyle = themeColor("--fg");
     ctx.textAlign = "center";
     ctx.fillText(xo[0] + " · " + xo[1], P.left + (width - P.left - P.right) / 2, height - 4);
     ctx.save();
@@ -166,6 +156,23 @@ const Scatter = {
     this.tip.hidden = false;
   },
 };
+
+// Dots when there are few points, small squares (and more transparency) when there are many.
+function drawPoints(ctx, points, color) {
+  ctx.fillStyle = color;
+  ctx.globalAlpha = points.length > 2000 ? 0.25 : 0.6;
+  const dots = points.length <= 3000;
+  for (const { px, py } of points) {
+    if (dots) {
+      ctx.beginPath();
+      ctx.arc(px, py, 3, 0, 2 * Math.PI);
+      ctx.fill();
+    } else {
+      ctx.fillRect(px - 1.5, py - 1.5, 3, 3);
+    }
+  }
+  ctx.globalAlpha = 1;
+}
 
 function extent(values) {
   if (!values.length) return [0, 1];

@@ -91,22 +91,13 @@ const Explain = {
         chip.addEventListener("blur", off);
         outRow.append(view.cont ? "" : " ", chip);
       });
-      const weakest = out
-        .map((token, i) => ({ token, i }))
-        .filter(({ token }) => !SPECIAL_TOKEN.test(token))
-        .sort((a, b) => sim[a.i] - sim[b.i])
-        .slice(0, 5);
       const refNote = ctx.referenceCount > 1 ? " (reference " + (d.reference + 1) + " of " + ctx.referenceCount + ", the best match)" : "";
       return h("div", { class: "explain bertscore" },
         h("p", { class: "muted", text: "Each output token is coloured by its cosine similarity to the reference token it matches best; precision averages these. Hover or focus a token to see its match" + refNote + "." }),
         h("div", { class: "legend" }, fmt(floor, 2), h("span", { class: "ramp" }), "1.00"),
         h("h5", { text: "output → best reference match" }), outRow,
         h("h5", { text: "reference (dotted: no output token chose it; recall misses these)" }), refRow,
-        weakest.length ? h("h5", { text: "weakest matches" }) : null,
-        weakest.length ? h("ol", { class: "weakest" }, weakest.map(({ token, i }) =>
-          h("li", {}, h("code", { text: tokenView(token).text }), " → ",
-            h("code", { text: ref[match[i]] !== undefined ? tokenView(ref[match[i]]).text : "?" }),
-            " ", h("span", { class: "num muted", text: fmt(sim[i], 3) })))) : null,
+        weakestMatches(d),
       );
     },
 
@@ -193,6 +184,23 @@ const Explain = {
     },
   },
 };
+
+// The five output tokens that found the poorest match in the reference: where precision is lost.
+function weakestMatches(d) {
+  const out = d.output_tokens || [];
+  const ref = d.reference_tokens || [];
+  const sim = d.similarity || [];
+  const weakest = out
+    .map((token, i) => ({ token, i }))
+    .filter(({ token }) => !SPECIAL_TOKEN.test(token))
+    .sort((a, b) => sim[a.i] - sim[b.i])
+    .slice(0, 5);
+  if (!weakest.length) return null;
+  const target = (i) => (ref[d.match[i]] !== undefined ? tokenView(ref[d.match[i]]).text : "?");
+  return h("div", {}, h("h5", { text: "weakest matches" }), h("ol", { class: "weakest" }, weakest.map(({ token, i }) =>
+    h("li", {}, h("code", { text: tokenView(token).text }), " → ", h("code", { text: target(i) }),
+      " ", h("span", { class: "num muted", text: fmt(sim[i], 3) })))));
+}
 
 // Where evidence sits in the premise: the stored span if it holds the evidence, else a search.
 function locate(premise, evidence, span) {
