@@ -1,13 +1,15 @@
 """The ``judge`` command line. Commands parse their options and delegate.
 
 Exit codes: 0 every gate passed; 1 a gate failed; 2 the user's input is wrong (one message, no
-traceback); anything else is a bug.
+traceback); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the scores computed so far are
+stored and the same command resumes; anything else is a bug.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -17,13 +19,34 @@ from typing import Any, TypeVar
 import click
 
 from judge import __version__
-from judge.errors import UserError
+from judge.errors import UserError, printable
 from metrics.base import MetricError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_GATE_FAILED = 1
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it stops as cleanly as on Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def interrupted(exc: KeyboardInterrupt) -> None:
+    """Say what an interrupt left behind and exit 130 (Ctrl-C) or 143 (SIGTERM)."""
+    terminated = isinstance(exc, Terminated)
+    click.echo(
+        f"{'terminated' if terminated else 'interrupted'}: the scores computed so far are "
+        "stored; run the same command again to resume",
+        err=True,
+    )
+    sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
 
 
 def user_errors(func: F) -> F:
@@ -34,13 +57,10 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (UserError, MetricError) as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable(str(exc))}", err=True)
             sys.exit(EXIT_USER_ERROR)
-        except KeyboardInterrupt:
-            click.echo(
-                "interrupted; scores computed so far are stored, run again to resume", err=True
-            )
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            interrupted(exc)
 
     return wrapper  # type: ignore[return-value]
 
@@ -79,9 +99,12 @@ def eval_command(
 
     from judge import console as show
     from judge.junit import write_junit
+    from judge.paths import check_target
     from judge.pipeline import evaluate
     from judge.progress import make_progress
 
+    if junit is not None:
+        check_target(junit, option="--junit", folder=False)
     outcome = evaluate(
         suite_path=suite,
         out_dir=out_dir,
@@ -91,6 +114,7 @@ def eval_command(
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     out.print(show.results_table(outcome.summary))
     show.print_gates(out, outcome.gates)
+    show.print_skipped(out, outcome.summary)
     if junit is not None:
         write_junit(path=junit, suite=outcome.suite.name, results=outcome.gates)
     verdict = "[green]passed[/green]" if outcome.passed else "[red]FAILED[/red]"
@@ -134,4 +158,8 @@ def main() -> None:
     # Offline by default: nothing is fetched from a hub and nothing reports home during a run.
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
         os.environ.setdefault(name, "1")
-    cli()
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli()
+    except KeyboardInterrupt as exc:  # before or after a command's own handler
+        interrupted(exc)

@@ -24,7 +24,10 @@ def results_table(summary: dict[str, Any]) -> Table:
         best = summary["best"].get(name)
         cells = []
         for system in summary["systems"]:
-            cell = per_system[system]
+            cell = per_system.get(system, {})
+            if cell.get("mean") is None:
+                cells.append("–")
+                continue
             text = f"{cell['mean']:.3f} ({cell['ci_low']:.3f}–{cell['ci_high']:.3f})"
             cells.append(f"[bold]{text}[/bold]" if system == best else text)
         table.add_row(f"{name} {arrow}", *cells)
@@ -38,6 +41,13 @@ def print_gates(console: Console, results: list[GateResult]) -> None:
         else:
             word = "[yellow]WARN[/yellow]" if g.severity == "warn" else "[red]FAIL[/red]"
             console.print(f"{word} {g.gate}\n     {g.detail}", highlight=False)
+
+
+def print_skipped(console: Console, summary: dict[str, Any]) -> None:
+    skipped = summary.get("skipped", {})
+    if skipped.get("count"):
+        per = ", ".join(f"{s}: {len(ids)}" for s, ids in skipped["items"].items())
+        console.print(f"[yellow]skipped[/yellow] {skipped['count']} empty outputs ({per})")
 
 
 def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:

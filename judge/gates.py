@@ -182,11 +182,18 @@ def evaluate_gates(
     higher_is_better: Mapping[str, bool],
     seed: int = 0,
     resamples: int = 1000,
+    systems: Sequence[str] | None = None,
 ) -> list[GateResult]:
-    """Check every gate against per-item scores."""
+    """Check every gate against per-item scores.
+
+    ``systems`` are the suite's systems: one with no scores (every output skipped) fails a gate
+    instead of escaping it. Default: the systems ``scores`` holds.
+    """
     results = []
     for gate in gates:
-        per_system = scores[gate.metric]
+        per_system = dict(scores.get(gate.metric, {}))
+        for system in systems or ():
+            per_system.setdefault(system, {})
         if isinstance(gate, ThresholdGate):
             results.append(_threshold(gate, per_system))
         else:
@@ -206,7 +213,7 @@ def _threshold(gate: ThresholdGate, per_system: Mapping[str, ItemScores]) -> Gat
     systems = gate.systems or tuple(per_system)
     failures, lines = [], []
     for system in systems:
-        value = stats.statistic(list(per_system[system].values()), gate.stat)
+        value = stats.statistic(list(per_system.get(system, {}).values()), gate.stat)
         ok = not np.isnan(value) and all(_OPS[op](value, bound) for op, bound in gate.bounds)
         lines.append(f"{system} {value:.4f}{'' if ok else ' FAIL'}")
         if not ok:
@@ -223,11 +230,11 @@ def _baseline(
     seed: int,
     resamples: int,
 ) -> GateResult:
-    base = per_system[gate.baseline]
+    base = per_system.get(gate.baseline, {})
     systems = [s for s in (gate.systems or tuple(per_system)) if s != gate.baseline]
     failures, lines = [], []
     for system in systems:
-        diffs, common = stats.paired_differences(per_system[system], base)
+        diffs, common = stats.paired_differences(per_system.get(system, {}), base)
         if not common:
             lines.append(f"{system}: no items in common with {gate.baseline} FAIL")
             failures.append(system)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from judge.errors import UserError
 from judge.gates import GateResult
 
 
@@ -24,5 +25,11 @@ def junit_xml(*, suite: str, results: list[GateResult]) -> str:
 
 
 def write_junit(*, path: Path, suite: str, results: list[GateResult]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(suite=suite, results=results) + "\n", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(junit_xml(suite=suite, results=results) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UserError(
+            f"cannot write the JUnit file: {exc.strerror or exc}; choose another --junit path",
+            where=str(path),
+        ) from None

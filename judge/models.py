@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -83,6 +84,37 @@ def locate(reference: str, *, base_dir: Path) -> Located:
         f"To get it: point model: at a local folder with the model's files, or fetch it once "
         f"where a network is available (huggingface-cli download {reference}) and reuse the cache"
     )
+
+
+# Files that hold weights, in the formats transformers, sentence-transformers and llama.cpp read.
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack", ".gguf", ".onnx")
+
+
+def check_model_folder(path: Path) -> None:
+    """Raise a :class:`UserError` unless ``path`` holds a model: a config.json and weights."""
+    if not (path / "config.json").is_file():
+        raise UserError(
+            f"{path} is not a model folder: it has no config.json; point model: at the folder "
+            "that holds the model's config.json and weights (or name a bundled model)"
+        )
+    folders = [path, *sorted(p for p in path.iterdir() if p.is_dir())]
+    if not any(f.suffix in WEIGHT_SUFFIXES for d in folders for f in d.iterdir() if f.is_file()):
+        raise UserError(
+            f"model folder {path} has a config.json but no weights "
+            f"({', '.join('*' + s for s in WEIGHT_SUFFIXES)}); copy the weight files into it"
+        )
+
+
+def custom_code(path: Path) -> str | None:
+    """The file that makes ``path`` a model with its own Python code (``auto_map``), if any."""
+    for name in ("config.json", "tokenizer_config.json"):
+        try:
+            config = json.loads((path / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(config, dict) and config.get("auto_map"):
+            return name
+    return None
 
 
 def _bundled_path(reference: str, target: str) -> Path:

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from judge import __version__
+from judge.errors import UserError
 from judge.gates import GateResult, evaluate_gates
+from judge.paths import check_target
 from judge.progress import Progress
 from judge.runner import RunResult, run_suite
 from judge.store import DEFAULT_STORE, Store
@@ -42,13 +44,24 @@ def evaluate(
 ) -> Outcome:
     """Run a suite and write ``report.html``, ``summary.json`` and ``scores.csv``."""
     suite = load_suite(suite_path)
+    if out_dir is not None:
+        check_target(Path(out_dir), option="--out", folder=True)
     store = Store(store_path)
     try:
-        result = run_suite(suite=suite, store=store, progress=progress)
+        result = run_suite(
+            suite=suite, store=store, progress=progress, batch_size=suite.spec.batch_size
+        )
         summary, gate_results = build_summary(suite=suite, store=store, result=result)
         store.finish_run(run_id=result.run_id, summary=summary)
         target = Path(out_dir) if out_dir is not None else Path("judge-runs") / result.run_id
-        files = write_run_files(store=store, run_id=result.run_id, out_dir=target)
+        try:
+            files = write_run_files(store=store, run_id=result.run_id, out_dir=target)
+        except OSError as exc:
+            raise UserError(
+                f"cannot write the run's files: {exc.strerror or exc}; the scores are stored "
+                f"(run {result.run_id}); free space or choose another --out",
+                where=str(getattr(exc, "filename", None) or target),
+            ) from None
     finally:
         store.close()
     return Outcome(suite, result, summary, gate_results, target, files)
@@ -61,7 +74,7 @@ def build_summary(
     scores = store.scores(result.run_id)
     frame = score_frame(scores)
     spec = suite.spec
-    metrics = summarize(frame, seed=spec.seed, resamples=spec.bootstrap)
+    metrics = _every_cell(summarize(frame, seed=spec.seed, resamples=spec.bootstrap), suite=suite)
     higher = suite.higher_is_better()
     gate_results = evaluate_gates(
         suite.gates,
@@ -69,6 +82,7 @@ def build_summary(
         higher_is_better=higher,
         seed=spec.seed,
         resamples=spec.bootstrap,
+        systems=suite.systems,
     )
     passed = all(g.passed for g in gate_results if g.severity == "fail")
     summary = {
@@ -88,13 +102,31 @@ def build_summary(
         "best": _best(metrics, higher),
         "flags": flag_counts(scores),
         "work": {"computed": result.computed, "cached": result.cached, "seconds": result.seconds},
+        "skipped": {
+            "reason": "empty output (empty_outputs: skip)",
+            "count": sum(map(len, result.skipped.values())),
+            "items": result.skipped,
+        },
     }
     return summary, gate_results
+
+
+def _every_cell(
+    metrics: dict[str, dict[str, dict[str, Any]]], *, suite: Suite
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every score for every system, in suite order; one without scores (all skipped) is null."""
+    empty = {"mean": None, "ci_low": None, "ci_high": None, "n": 0}
+    return {
+        name: {system: metrics.get(name, {}).get(system, dict(empty)) for system in suite.systems}
+        for name in suite.score_names()
+    }
 
 
 def _best(metrics: dict[str, dict[str, dict[str, Any]]], higher: dict[str, bool]) -> dict[str, str]:
     best = {}
     for name, per_system in metrics.items():
-        pick = max if higher.get(name, True) else min
-        best[name] = pick(per_system, key=lambda s: per_system[s]["mean"])
+        scored = {s: cell["mean"] for s, cell in per_system.items() if cell["mean"] is not None}
+        if scored:
+            pick = max if higher.get(name, True) else min
+            best[name] = pick(scored, key=scored.__getitem__)
     return best

@@ -9,6 +9,7 @@ metric can do reference-side work once for all of them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -41,6 +42,7 @@ class RunResult:
     judges: dict[str, dict[str, Any]]
     computed: dict[str, int] = field(default_factory=dict)
     cached: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # system -> item ids
     seconds: float = 0.0
 
 
@@ -55,11 +57,14 @@ def cache_key(judge: str, texts: dict[str, Any]) -> str:
 
 
 def plan(suite: Suite, metric: Metric, judge: str) -> list[Unit]:
-    """Every (system, item) unit of ``metric``, in item order."""
+    """Every (system, item) unit of ``metric``, in item order, but skipped empty outputs."""
     fields = metric.fields()
+    skipped = {(system, i) for system, ids in suite.skipped().items() for i in ids}
     units = []
     for item in suite.items:
         for system in suite.systems:
+            if (system, item.id) in skipped:
+                continue
             example = Example(
                 output=suite.outputs[system][item.id],
                 references=item.references,
@@ -115,7 +120,7 @@ def run_suite(
     """Score every metric of ``suite`` for every system and item, through the store's cache."""
     progress = progress or NullProgress()
     t0 = time.perf_counter()
-    result = RunResult(run_id=run_id or new_run_id(), judges={})
+    result = RunResult(run_id=run_id or new_run_id(), judges={}, skipped=suite.skipped())
     built = []
     for cfg in suite.metrics:  # resolve every model before writing anything
         metric = build_metric(cfg, suite=suite, store=store)
@@ -146,7 +151,8 @@ def run_suite(
             result.computed[cfg.label], result.cached[cfg.label] = computed, cached
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
-        store.finish_run(run_id=result.run_id, summary={}, status=status)
+        with contextlib.suppress(UserError):  # the store itself may be what failed
+            store.finish_run(run_id=result.run_id, summary={}, status=status)
         raise
     finally:
         for _, metric, _ in built:

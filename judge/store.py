@@ -7,27 +7,77 @@
 - ``digests``: file digests of model weights, remembered by path, size and mtime.
 
 Writes happen in short transactions (one per scored batch), so a killed run loses at most the
-batch in flight and a re-run picks up from the cache.
+batch in flight and a re-run picks up from the cache. Any failure of the file itself (a full or
+read-only disk, a damaged file, a lock held too long) is a :class:`UserError` saying what to do.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from judge.data import Item
 from judge.errors import UserError
+from judge.paths import check_target
 from metrics.base import Score
 
 SCHEMA_VERSION = 1
 DEFAULT_STORE = "judge.db"
 _IN_CHUNK = 500  # SQLite host parameters per IN (...) query
+BUSY_SECONDS = 60.0  # how long a writer waits for another process's transaction
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_ELSEWHERE = "or point --store (or JUDGE_STORE) at another place"
+# (words in SQLite's or the OS's message, what the user can do), first match wins
+_ADVICE = (
+    ("full", f"free disk space, {_ELSEWHERE}"),
+    ("no space", f"free disk space, {_ELSEWHERE}"),
+    (
+        "too large",
+        f"the file system refused to grow the file; free space or lift the limit, {_ELSEWHERE}",
+    ),
+    ("readonly", f"make the store file and its folder writable, {_ELSEWHERE}"),
+    ("read-only", f"make the store file and its folder writable, {_ELSEWHERE}"),
+    ("permission", f"make the store file and its folder writable, {_ELSEWHERE}"),
+    ("locked", f"another process held it for over {BUSY_SECONDS:.0f} s; retry, {_ELSEWHERE}"),
+    ("not a database", f"this file is not a judge store; move it away {_ELSEWHERE}"),
+    ("malformed", f"the file is damaged; move it away (scores are recomputed) {_ELSEWHERE}"),
+    ("disk i/o", f"a read or write failed (a full disk or a file-size limit?); {_ELSEWHERE}"),
+    ("unable to open", f"check that its folder exists and is writable, {_ELSEWHERE}"),
+)
+
+
+def store_error(exc: BaseException, path: Path) -> UserError:
+    """A user error for a failure of the store file, with what to do about it."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    lowered = text.lower()
+    advice = next((a for words, a in _ADVICE if words in lowered), f"check the file, {_ELSEWHERE}")
+    return UserError(f"the result store failed: {text}; {advice}", where=str(path))
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn SQLite and OS errors of a :class:`Store` method into a :class:`UserError`."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            store = args[0]
+            assert isinstance(store, Store)
+            raise store_error(exc, store.path) from None
+
+    return wrapper
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -104,22 +154,8 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=60000")
-            self._db.executescript(_SCHEMA)  # idempotent; runs in its own transaction
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        except sqlite3.DatabaseError as exc:
-            raise UserError(f"cannot open the result store: {exc}", where=str(self.path)) from None
-        except OSError as exc:
-            raise UserError(
-                f"cannot create the result store: {exc.strerror}", where=str(self.path)
-            ) from None
+        check_target(self.path, option="--store", folder=False)
+        self._open()
         version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if version and int(version[0]) > SCHEMA_VERSION:
             raise UserError(
@@ -128,22 +164,38 @@ class Store:
                 where=str(self.path),
             )
 
+    @_guarded
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        self._db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)  # idempotent; runs in its own transaction
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``: all of a batch is written, or none of it."""
+        if self._db.in_transaction:  # left open by an interrupt between BEGIN and ROLLBACK
+            self._db.execute("ROLLBACK")
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite may have rolled back already (disk full)
+                self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 
     # -- cache ----------------------------------------------------------------------------
 
+    @_guarded
     def cached_keys(self, keys: Iterable[str]) -> set[str]:
         found: set[str] = set()
         for chunk in _chunks(list(keys), _IN_CHUNK):
@@ -152,6 +204,7 @@ class Store:
             found.update(r[0] for r in rows)
         return found
 
+    @_guarded
     def put_batch(
         self,
         *,
@@ -190,6 +243,7 @@ class Store:
 
     # -- runs -----------------------------------------------------------------------------
 
+    @_guarded
     def create_run(
         self,
         *,
@@ -215,6 +269,7 @@ class Store:
                 [(run_id, s, i, o) for s, per in outputs.items() for i, o in per.items()],
             )
 
+    @_guarded
     def finish_run(self, *, run_id: str, summary: dict[str, Any], status: str = "complete") -> None:
         with self.transaction() as db:
             db.execute(
@@ -222,6 +277,7 @@ class Store:
                 (time.time(), status, json.dumps(summary), run_id),
             )
 
+    @_guarded
     def runs(self, *, suite: str | None = None) -> list[RunRecord]:
         """Stored runs, newest first."""
         query = (
@@ -229,16 +285,19 @@ class Store:
         )
         return [_run(r) for r in self._db.execute(query, (suite,) if suite else ())]
 
+    @_guarded
     def run(self, run_id: str) -> RunRecord | None:
         row = self._db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
         return _run(row) if row else None
 
+    @_guarded
     def items(self, run_id: str) -> list[Item]:
         rows = self._db.execute(
             "SELECT item_json FROM items WHERE run_id=? ORDER BY position", (run_id,)
         )
         return [Item.from_json(json.loads(r[0])) for r in rows]
 
+    @_guarded
     def outputs(self, run_id: str) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
         for system, item_id, text in self._db.execute(
@@ -247,23 +306,58 @@ class Store:
             out.setdefault(system, {})[item_id] = text
         return out
 
+    @_guarded
     def scores(self, run_id: str) -> list[StoredScore]:
+        """The run's scores ordered by metric (suite order), item, then system.
+
+        The order depends only on the run, never on which scores came from the cache or in which
+        batch they were computed, so an interrupted and resumed run reads as an uninterrupted one.
+        """
         rows = self._db.execute(
             "SELECT s.metric, s.system, s.item_id, c.value_json, c.details_json, c.flags_json "
             "FROM scores s JOIN cache c ON c.key = s.key WHERE s.run_id=? ORDER BY s.rowid",
             (run_id,),
         )
-        return [
+        scores = [
             StoredScore(m, s, i, json.loads(v), json.loads(d), json.loads(f))
             for m, s, i, v, d, f in rows
         ]
+        order = self._order(run_id)
+        return sorted(scores, key=lambda sc: order(sc.metric, sc.item_id, sc.system))
+
+    def _order(self, run_id: str) -> Callable[[str, str, str], tuple[int, int, int]]:
+        run = self._db.execute("SELECT info_json FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        labels = list(json.loads(run[0]).get("judges", {})) if run else []
+        items = self._db.execute(
+            "SELECT json_extract(item_json, '$.id') FROM items WHERE run_id=? ORDER BY position",
+            (run_id,),
+        )
+        systems = self._db.execute(
+            "SELECT system FROM outputs WHERE run_id=? GROUP BY system ORDER BY MIN(rowid)",
+            (run_id,),
+        )
+        metric_pos = {m: i for i, m in enumerate(labels)}
+        item_pos = {str(r[0]): i for i, r in enumerate(items)}
+        system_pos = {str(r[0]): i for i, r in enumerate(systems)}
+        last = len(labels) + len(item_pos) + len(system_pos)  # unknown names sort last, stably
+
+        def key(metric: str, item_id: str, system: str) -> tuple[int, int, int]:
+            return (
+                metric_pos.get(metric, last),
+                item_pos.get(item_id, last),
+                system_pos.get(system, last),
+            )
+
+        return key
 
     # -- model file digests (models.DigestCache) --------------------------------------------
 
+    @_guarded
     def get_digest(self, key: str) -> str | None:
         row = self._db.execute("SELECT digest FROM digests WHERE key=?", (key,)).fetchone()
         return str(row[0]) if row else None
 
+    @_guarded
     def put_digest(self, key: str, digest: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?)", (key, digest))

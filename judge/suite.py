@@ -11,16 +11,16 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from judge import gates as gates_mod
 from judge import models
-from judge.data import Item, read_items, read_outputs
-from judge.errors import UserError
+from judge.data import Item, check_regular_file, read_items, read_outputs
+from judge.errors import UserError, shorten
 from judge.yamlpath import format_path, line_of
+from judge.yamlsafe import load_yaml
 from metrics import registry
 from metrics.base import (
     Metric,
@@ -65,6 +65,17 @@ class SuiteSpec(BaseModel):
     )
     seed: int = Field(default=0, description="seed of the bootstrap resampling")
     bootstrap: int = Field(default=1000, ge=100, le=100_000, description="bootstrap resamples")
+    empty_outputs: Literal["score", "skip", "error"] = Field(
+        default="score",
+        description="an empty (or all-whitespace) output: score it like any other, skip it "
+        "(counted in the summary), or refuse the suite",
+    )
+    max_text_chars: int = Field(
+        default=100_000, ge=1, description="longest output, source, prompt or reference accepted"
+    )
+    batch_size: int = Field(
+        default=512, ge=1, le=1_000_000, description="units scored and committed together"
+    )
 
     @field_validator("systems")
     @classmethod
@@ -130,6 +141,16 @@ class Suite:
     def higher_is_better(self) -> dict[str, bool]:
         return {n: m.cls.higher_is_better for m in self.metrics for n in m.score_names()}
 
+    def skipped(self) -> dict[str, list[str]]:
+        """System -> ids of items whose empty output is not scored (``empty_outputs: skip``)."""
+        if self.spec.empty_outputs != "skip":
+            return {}
+        found = {
+            system: [item_id for item_id, text in per.items() if not text.strip()]
+            for system, per in self.outputs.items()
+        }
+        return {system: ids for system, ids in found.items() if ids}
+
 
 class _Where:
     """Builds ``suite.yaml:LINE: yaml.path`` locations for one suite file."""
@@ -151,7 +172,7 @@ def load_suite(path: Path | str) -> Suite:
     raw = _parse_yaml(path, text)
     spec = _validate_spec(raw, where)
     base = path.parent
-    items = read_items(base / spec.data)
+    items = read_items(base / spec.data, max_chars=spec.max_text_chars)
     if not items:
         raise UserError("the data file has no items", where=str(base / spec.data))
     outputs = _read_systems(spec, base=base, items=items, where=where)
@@ -176,24 +197,27 @@ def load_suite(path: Path | str) -> Suite:
 
 
 def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise UserError("suite file not found", where=str(path))
+    check_regular_file(path, what="suite file", hint="; check the path")
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError("the suite file is not valid UTF-8", where=str(path)) from None
+        data = path.read_bytes()
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(
+            f"the suite file is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8",
+            where=f"{path}:{line}",
+        ) from None
     except OSError as exc:
         raise UserError(f"cannot read the suite file: {exc.strerror}", where=str(path)) from None
 
 
 def _parse_yaml(path: Path, text: str) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
-        raise UserError(f"invalid YAML: {problem}", where=f"{path}{line}") from None
+    if not text.strip():
+        raise UserError(
+            "the suite file is empty; a suite names at least name, data, systems and metrics",
+            where=str(path),
+        )
+    raw = load_yaml(path, text)
     if not isinstance(raw, dict):
         raise UserError(
             "a suite is a YAML mapping with name, data, systems and metrics", where=str(path)
@@ -251,24 +275,32 @@ def _read_systems(
                 f"outputs file {file} not found (paths are relative to the suite file)",
                 where=where("systems", system),
             )
-        values, rows = read_outputs(file, column=sys_spec.column)
+        values, rows = read_outputs(file, column=sys_spec.column, max_chars=spec.max_text_chars)
         unknown = [i for i in values if i not in ids]
         if unknown:
             raise UserError(
-                f"output for unknown item id '{unknown[0]}'"
+                f"output for unknown item id '{shorten(unknown[0])}'"
                 + (f" and {len(unknown) - 1} more" if len(unknown) > 1 else "")
                 + "; every id must be in the data file",
                 where=f"{file}: row {rows[unknown[0]]}",
             )
         missing = [item.id for item in items if item.id not in values]
         if missing:
-            shown = ", ".join(missing[:5]) + (
+            shown = ", ".join(shorten(m) for m in missing[:5]) + (
                 f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             )
             raise UserError(
                 f"system '{system}' has no output for item(s) {shown}; add a row per item "
                 "(an empty output is allowed)",
                 where=str(file),
+            )
+        empty = [i for i, text in values.items() if not text.strip()]
+        if empty and spec.empty_outputs == "error":
+            raise UserError(
+                f"empty output for item '{shorten(empty[0])}'"
+                + (f" and {len(empty) - 1} more" if len(empty) > 1 else "")
+                + "; the suite sets empty_outputs: error (use score or skip to accept them)",
+                where=f"{file}: row {rows[empty[0]]}",
             )
         outputs[system] = {item.id: values[item.id] for item in items}
     return outputs
@@ -286,7 +318,7 @@ def _metric_configs(
         except MetricError as exc:
             at = ("metrics", index) if isinstance(entry, str) else ("metrics", index, "name")
             raise UserError(str(exc), where=where(*at)) from None
-        label = m.label or m.name
+        label = m.label or (cls.name if ":" in m.name else m.name)
         if not _LABEL.match(label):
             raise UserError(
                 f"metric label '{label}' may hold only letters, digits, _ and -",
@@ -301,16 +333,38 @@ def _metric_configs(
         labels[label] = index
         params = _params(cls, m.params, where=lambda *p, i=index: where("metrics", i, "params", *p))
         params = _files_relative_to(params, base=base, where=where, index=index)
-        located = {}
-        for pname in model_param_names(cls.Params):
-            try:
-                located[pname] = models.locate(str(getattr(params, pname)), base_dir=base)
-            except UserError as exc:
-                raise UserError(
-                    exc.message, where=where("metrics", index, "params", pname)
-                ) from None
+        located = _locate_models(cls, params, base=base, where=where, index=index)
         configs.append(MetricConfig(index, label, cls, params, located))
     return configs
+
+
+def _locate_models(
+    cls: type[Metric], params: MetricParams, *, base: Path, where: _Where, index: int
+) -> dict[str, models.Located]:
+    """Find every model the metric names; each must be a model folder whose code may run."""
+    located = {}
+    for pname in model_param_names(cls.Params):
+        at = where("metrics", index, "params", pname)
+        try:
+            found = models.locate(str(getattr(params, pname)), base_dir=base)
+            models.check_model_folder(found.path)
+        except UserError as exc:
+            raise UserError(exc.message, where=at) from None
+        code = models.custom_code(found.path)
+        if code is not None and getattr(params, "trust_remote_code", False) is not True:
+            allowed = "trust_remote_code" in cls.Params.model_fields
+            raise UserError(
+                f"model {found.path} ships Python code of its own (auto_map in {code}), which "
+                "judge does not run"
+                + (
+                    "; set params.trust_remote_code: true only if you trust that code"
+                    if allowed
+                    else f"; metric '{cls.name}' cannot use it, pick a model without custom code"
+                ),
+                where=at,
+            )
+        located[pname] = found
+    return located
 
 
 def _params(cls: type[Metric], values: dict[str, Any], *, where: Any) -> MetricParams:

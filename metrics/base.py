@@ -45,6 +45,18 @@ def ModelField(*, default: str, description: str) -> Any:
     )
 
 
+def TrustRemoteCodeField() -> Any:
+    """The ``trust_remote_code`` param of a metric that loads models: off unless the suite says so.
+
+    A model folder whose config has an ``auto_map`` ships Python code; the harness refuses such a
+    model unless this param is true, and the metric passes it on to transformers.
+    """
+    return PydanticField(
+        default=False,
+        description="run Python code shipped with the model (auto_map); only for code you trust",
+    )
+
+
 def FileField(*, description: str) -> Any:
     """An optional param that names a file: the harness makes it relative to the suite file."""
     return PydanticField(default=None, description=description, json_schema_extra={"file": True})
