@@ -10,8 +10,10 @@ Three forms:
 
 from __future__ import annotations
 
+import math
 import operator
 import re
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -48,8 +50,12 @@ class ThresholdGateSpec(BaseModel):
 
     metric: str = Field(description="score name such as bertscore.f1")
     stat: str = Field(default="mean", description="mean, median, min, max or pNN")
-    min: float | None = Field(default=None, description="the statistic must be at least this")
-    max: float | None = Field(default=None, description="the statistic must be at most this")
+    min: float | None = Field(
+        default=None, allow_inf_nan=False, description="the statistic must be at least this"
+    )
+    max: float | None = Field(
+        default=None, allow_inf_nan=False, description="the statistic must be at most this"
+    )
     systems: list[str] | None = Field(default=None, description="systems to check; default all")
     severity: Severity = Field(default="fail", description="warn: report without failing")
 
@@ -67,7 +73,9 @@ class BaselineGateSpec(BaseModel):
 
     metric: str = Field(description="score name such as bertscore.f1")
     baseline: str = Field(description="the system the others are compared with")
-    max_drop: float = Field(ge=0, description="largest allowed loss of the mean, paired by item")
+    max_drop: float = Field(
+        ge=0, allow_inf_nan=False, description="largest allowed loss of the mean, paired by item"
+    )
     systems: list[str] | None = Field(default=None, description="systems to check; default all")
     severity: Severity = Field(default="fail", description="warn: report without failing")
 
@@ -122,7 +130,8 @@ def parse_gate(raw: Any) -> Gate:
     if isinstance(raw, str):
         return _parse_text(raw)
     if not isinstance(raw, dict):
-        raise GateError(f"a gate is a string like 'bertscore.f1 >= 0.8' or a mapping, not {raw!r}")
+        shown = reprlib.repr(raw)
+        raise GateError(f"a gate is a string like 'bertscore.f1 >= 0.8' or a mapping, not {shown}")
     try:
         if "baseline" in raw:
             b = BaselineGateSpec.model_validate(raw)
@@ -154,7 +163,10 @@ def _parse_text(text: str) -> ThresholdGate:
     if not stats.is_stat(stat):
         raise GateError(f"unknown stat '{stat}' in gate '{text}'; use {', '.join(stats.STATS)}")
     metric = match["inner"] or match["metric"]
-    return ThresholdGate(metric, stat, ((match["op"], float(match["value"])),))
+    value = float(match["value"])
+    if not math.isfinite(value):
+        raise GateError(f"the number in gate '{text}' is too large; write a finite number")
+    return ThresholdGate(metric, stat, ((match["op"], value),))
 
 
 def check_gate(gate: Gate, *, score_names: Sequence[str], systems: Sequence[str]) -> None:

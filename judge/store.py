@@ -156,25 +156,36 @@ class Store:
         self.path = Path(path)
         check_target(self.path, option="--store", folder=False)
         self._open()
-        version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if version and int(version[0]) > SCHEMA_VERSION:
-            raise UserError(
-                f"the store has schema version {version[0]}, newer than this judge "
-                f"({SCHEMA_VERSION}); upgrade judge or use another --store",
-                where=str(self.path),
-            )
 
     @_guarded
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         self._db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+        self._check_version()  # before anything is written to a store of a newer judge
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)  # idempotent; runs in its own transaction
         self._db.execute(
             "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
+
+    def _check_version(self) -> None:
+        has_meta = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        version = (
+            self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if has_meta
+            else None
+        )
+        if version and (not str(version[0]).isdigit() or int(version[0]) > SCHEMA_VERSION):
+            self._db.close()
+            raise UserError(
+                f"the store has schema version {version[0]}, newer than this judge "
+                f"({SCHEMA_VERSION}); upgrade judge or use another --store",
+                where=str(self.path),
+            )
 
     def close(self) -> None:
         self._db.close()

@@ -174,7 +174,9 @@ def load_suite(path: Path | str) -> Suite:
     base = path.parent
     items = read_items(base / spec.data, max_chars=spec.max_text_chars)
     if not items:
-        raise UserError("the data file has no items", where=str(base / spec.data))
+        raise UserError(
+            "the data file has no items; add one row per item", where=str(base / spec.data)
+        )
     outputs = _read_systems(spec, base=base, items=items, where=where)
     metrics = _metric_configs(spec, raw, base=base, where=where)
     _check_fields(metrics, items, where=where, data=base / spec.data)

@@ -42,7 +42,7 @@ def _hint(problem: str) -> str:
         return (
             " (suites are plain data: Python tags are refused; name plug-in metrics by import path)"
         )
-    if "tab" in problem:
+    if "\\t" in problem:
         return " (indent with spaces, not tabs)"
     return ""
 

@@ -80,27 +80,6 @@ def test_failing_gate_exits_1(make_suite: Callable[..., Path], tmp_path: Path) -
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["passed"] is False
 
 
-def test_broken_suite_exits_2_with_one_line(
-    make_suite: Callable[..., Path], tmp_path: Path
-) -> None:
-    suite = make_suite(metrics=[{"name": "rouge", "params": {"use_stemmer": "maybe"}}])
-    for command in ("eval", "validate"):
-        proc = judge(command, str(suite), cwd=tmp_path)
-        assert proc.returncode == 2
-        assert "Traceback" not in proc.stderr
-        lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1
-        assert lines[0].startswith(f"error: {suite}:")
-        assert "metrics[0].params.use_stemmer" in lines[0]
-    assert not (tmp_path / "judge.db").exists()  # nothing written for bad input
-
-
-def test_missing_suite_file(tmp_path: Path) -> None:
-    proc = judge("eval", "nope.yaml", cwd=tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: nope.yaml: suite file not found"
-
-
 def test_validate_and_metrics_do_not_import_torch(
     make_suite: Callable[..., Path], tmp_path: Path
 ) -> None:
