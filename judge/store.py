@@ -51,7 +51,7 @@ _ADVICE = (
     ("locked", f"another process held it for over {BUSY_SECONDS:.0f} s; retry, {_ELSEWHERE}"),
     ("not a database", f"this file is not a judge store; move it away {_ELSEWHERE}"),
     ("malformed", f"the file is damaged; move it away (scores are recomputed) {_ELSEWHERE}"),
-    ("disk i/o", f"a read or write failed (a full disk or a file-size limit?); {_ELSEWHERE}"),
+    ("disk i/o", f"is the disk full or the file over a size limit? Free space, {_ELSEWHERE}"),
     ("unable to open", f"check that its folder exists and is writable, {_ELSEWHERE}"),
 )
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,30 @@ import yaml
 
 from metrics import registry
 from metrics.testing import LengthMetric
+
+ROOT = Path(__file__).resolve().parents[1]
+PLUGINS = ROOT / "tests" / "plugins"  # judge_test_plugins: metrics named by import path
+
+
+def judge_env(**extra: str) -> dict[str, str]:
+    """The environment of a ``python -m judge`` subprocess that can import the test plug-ins."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(PLUGINS)]), **extra}
+
+
+def judge_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "judge", *args]
+
+
+def run_judge(*args: str, cwd: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        judge_command(*args),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=judge_env(**extra_env),
+        timeout=600,
+    )
+
 
 ITEMS = [
     {

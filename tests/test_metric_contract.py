@@ -19,6 +19,7 @@ EXAMPLES = [
         prompt="When is my refund?",
     ),
     Example(output="", references=("Anything.",), source="Some source.", prompt="Empty output?"),
+    Example(output=" \n\t ", references=("Blank.",), source="Blank output.", prompt="Blank?"),
     Example(
         output="Ünïcödé — 返金 🙂 <script>x</script>",
         references=("Unicode text.", "Other."),
