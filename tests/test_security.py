@@ -1,0 +1,394 @@
+"""Security: suites run no code, models run none of their own, nothing goes on the network, and
+the report shows every untrusted string as text under a strict Content-Security-Policy."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import ROOT, judge_command, judge_env, run_judge
+
+from judge.cli import cli
+from metrics import registry
+from metrics.base import model_param_names
+from reports.csp import apply_policy, policy, script_hashes
+
+# -- no code from data -------------------------------------------------------------------------
+
+UNSAFE_YAML = {"load", "load_all", "unsafe_load", "unsafe_load_all", "full_load", "full_load_all"}
+UNSAFE_YAML |= {"Loader", "UnsafeLoader", "FullLoader"}
+UNSAFE_CALLS = {"eval", "exec", "compile", "__import__"}
+UNSAFE_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle"}
+
+
+def python_files() -> list[Path]:
+    return [
+        p for package in ("judge", "metrics", "reports") for p in (ROOT / package).rglob("*.py")
+    ]
+
+
+def test_the_code_has_no_way_to_run_text_as_code() -> None:
+    """YAML only through safe_load/SafeLoader; no eval, exec or unpickling anywhere."""
+    found = []
+    for path in python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "yaml"
+                and node.attr in UNSAFE_YAML
+            ):
+                found.append(f"{where} yaml.{node.attr}")
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in UNSAFE_CALLS
+            ):
+                found.append(f"{where} {node.func.id}()")
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                names.append(getattr(node, "module", None) or "")
+                found += [f"{where} import {n}" for n in names if n.split(".")[0] in UNSAFE_MODULES]
+    assert found == []
+
+
+def test_a_suite_runs_only_plugins_it_names_by_import_path(
+    make_suite: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A module on the suite's folder is not importable by the suite: only the Python path is."""
+    (tmp_path / "sneaky.py").write_text(
+        "import pathlib\npathlib.Path('imported').write_text('x')\n"
+        "from metrics.testing import ConstantMetric as Sneaky\n"
+    )
+    suite = make_suite(metrics=["sneaky:Sneaky"])
+    proc = run_judge("validate", str(suite), cwd=tmp_path / "data")
+    assert proc.returncode == 2 and "cannot import 'sneaky'" in proc.stderr
+    assert not (tmp_path / "data" / "imported").exists()
+    named = make_suite(metrics=["judge_test_plugins.slow:SlowOverlap"], name="named.yaml")
+    assert run_judge("validate", str(named), cwd=tmp_path).returncode == 0
+
+
+# -- models run no code of their own unless the suite says so ----------------------------------
+
+
+def test_every_model_loading_metric_keeps_remote_code_off() -> None:
+    for name in registry.names():
+        cls = registry.get(name)
+        if not model_param_names(cls.Params):
+            continue
+        field = cls.Params.model_fields.get("trust_remote_code")
+        # either the metric cannot run model code at all, or it is off unless a suite turns it on
+        assert field is None or field.default is False, name
+
+
+def custom_code_model(minilm_path: Path, folder: Path) -> Path:
+    """The bundled MiniLM with an ``auto_map`` to a module that leaves a mark when imported."""
+    folder.mkdir()
+    for item in minilm_path.iterdir():
+        (folder / item.name).symlink_to(item)
+    (folder / "config.json").unlink()
+    config = json.loads((minilm_path / "config.json").read_text())
+    config["auto_map"] = {"AutoModel": "modeling_marked.MarkedModel"}
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "modeling_marked.py").write_text(
+        "import os\nimport pathlib\n\nfrom transformers import BertModel\n\n"
+        "pathlib.Path(os.environ['JUDGE_CODE_MARK']).write_text('model code ran')\n\n\n"
+        "class MarkedModel(BertModel):\n    pass\n"
+    )
+    return folder
+
+
+@pytest.mark.model
+def test_model_code_runs_only_when_the_suite_trusts_it(
+    make_suite: Callable[..., Path], tmp_path: Path, minilm_path: Path
+) -> None:
+    model = custom_code_model(minilm_path, tmp_path / "marked")
+    mark = tmp_path / "mark.txt"
+    env = {"JUDGE_CODE_MARK": str(mark), "HF_MODULES_CACHE": str(tmp_path / "modules")}
+    refused = make_suite(metrics=[{"name": "similarity", "params": {"model": str(model)}}])
+    proc = run_judge("eval", str(refused), "-q", "--out", "o1", cwd=tmp_path, **env)
+    assert proc.returncode == 2 and "params.trust_remote_code: true" in proc.stderr
+    assert not mark.exists()
+    trusted = make_suite(
+        metrics=[
+            {"name": "similarity", "params": {"model": str(model), "trust_remote_code": True}}
+        ],
+        name="trusted.yaml",
+    )
+    proc = run_judge("eval", str(trusted), "-q", "--out", "o2", cwd=tmp_path, **env)
+    assert proc.returncode == 0, proc.stderr
+    assert mark.read_text() == "model code ran"  # the param reaches transformers
+
+
+# -- no network --------------------------------------------------------------------------------
+
+SOCKET_GUARD = """
+import os, socket
+
+_log = os.environ["JUDGE_NET_LOG"]
+_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+
+def _refuse(what):
+    with open(_log, "a") as fh:
+        fh.write(what + "\\n")
+    raise OSError("network access refused by the test: " + what)
+
+
+def connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _refuse(f"connect {address}")
+    return _connect(self, address)
+
+
+def connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _refuse(f"connect_ex {address}")
+    return _connect_ex(self, address)
+
+
+socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
+socket.getaddrinfo = lambda *a, **k: _refuse(f"getaddrinfo {a[:2]}")
+socket.create_connection = lambda *a, **k: _refuse(f"create_connection {a[:1]}")
+"""
+
+
+@pytest.mark.model
+def test_eval_makes_no_network_call(make_suite: Callable[..., Path], tmp_path: Path) -> None:
+    guard = tmp_path / "guard"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(SOCKET_GUARD)
+    log = tmp_path / "network.log"
+    suite = make_suite(
+        metrics=["bertscore", "similarity", "rouge", "bleu", "chrf", "exact_match", "profanity"]
+    )
+    env = judge_env(JUDGE_NET_LOG=str(log))
+    env["PYTHONPATH"] = os.pathsep.join([str(guard), env["PYTHONPATH"]])
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
+        env.pop(name, None)  # judge itself must keep the libraries offline
+    probe = subprocess.run(
+        [judge_command()[0], "-c", "import socket; socket.getaddrinfo('example.com', 443)"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert probe.returncode != 0 and "refused by the test" in probe.stderr  # the guard works
+    log.unlink()
+    proc = subprocess.run(
+        judge_command("eval", str(suite), "-q", "--out", "out"),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert not log.exists(), log.read_text()
+
+
+# -- untrusted text in messages and in the report ----------------------------------------------
+
+
+def test_error_messages_cannot_drive_the_terminal(
+    make_suite: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bad_id = "\x1b]0;owned\x07\x1b[2J\u202eevil\nsecond line"
+    make_suite(outputs={"good": ["a"] * 6, "bad": ["b"] * 6})
+    rows = [{"id": r, "output": "x"} for r in ["q1", "q2", "q3", "q4", "q5", "q6", bad_id]]
+    (tmp_path / "outputs" / "good.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = CliRunner().invoke(cli, ["validate", "suite.yaml"])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "\\x1b]0;owned\\x07\\x1b[2J" in result.stderr
+
+
+HOSTILE = {
+    "output": '<script>window.__pwned="output"</script><img src=x onerror="window.__pwned=1">',
+    "closing": '</pre></details></section><script>window.__pwned="close"</script><!--',
+    "link": '<a href="javascript:window.__pwned=2">click</a> <iframe src="https://evil.test">',
+    "template": "{{ 7 * 191 }} {% raw %} ${7*191}",
+    "placeholder": "__JUDGE_CSP__ script-src 'unsafe-inline'",
+    "json": '"});</script><script>window.__pwned="json"</script>\u2028',
+}
+ITEM_ID = '<b onmouseover="window.__pwned=3">id</b>'
+
+
+@pytest.fixture
+def hostile_report(make_suite: Callable[..., Path], tmp_path: Path) -> str:
+    """A report in which every text that comes from data, outputs or a plug-in is hostile."""
+    items = [
+        {
+            "id": ITEM_ID if i == 0 else f"h{i}",
+            "prompt": HOSTILE["closing"],
+            "source": HOSTILE["link"],
+            "reference": HOSTILE["json"],
+            "tags": [HOSTILE["output"]],
+            "note": HOSTILE["template"],
+        }
+        for i in range(len(HOSTILE))
+    ]
+    suite = make_suite(
+        items=items,
+        outputs={"evil": list(HOSTILE.values()), "plain": ["ok"] * len(HOSTILE)},
+        metrics=["exact_match", "judge_test_plugins.hostile:Hostile"],
+        extra={"description": HOSTILE["closing"]},
+    )
+    spec = yaml.safe_load(suite.read_text())
+    spec["name"] = '<script>window.__pwned="name"</script>'
+    suite.write_text(yaml.safe_dump(spec))
+    proc = run_judge("eval", str(suite), "-q", "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    return (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+class Page(HTMLParser):
+    """What a browser would build from the page: elements, attributes, scripts and text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self.text: list[str] = []
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self.stack.append(tag)
+        if tag == "script":
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.stack:
+            while self.stack.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1] == "script":
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+
+
+def directives(csp: str) -> dict[str, list[str]]:
+    parsed = {}
+    for part in csp.split(";"):
+        name, *sources = part.split()
+        parsed[name] = sources
+    return parsed
+
+
+def test_the_report_shows_untrusted_text_as_text(hostile_report: str) -> None:
+    page = Page()
+    page.feed(hostile_report)
+    text = "".join(page.text)
+    for payload in [*HOSTILE.values(), ITEM_ID]:
+        visible = payload.replace("\u2028", "").split("{% raw %}")[0].strip()
+        assert visible in text, payload  # shown literally, so escaped, never parsed as markup
+    assert "1337" not in hostile_report  # no template was evaluated
+    for tag, attrs in page.tags:
+        assert tag not in {"iframe", "object", "embed", "base", "form", "frame", "link"}, tag
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name)
+            assert "javascript:" not in (value or "").lower(), (tag, name)
+        if tag == "meta" and "http-equiv" in attrs:
+            assert attrs["http-equiv"] == "Content-Security-Policy"
+    for body in page.scripts:
+        assert "__pwned" not in body
+
+
+def test_the_report_policy_is_strict(hostile_report: str) -> None:
+    page = Page()
+    page.feed(hostile_report)
+    metas = [a for t, a in page.tags if t == "meta" and a.get("http-equiv")]
+    assert len(metas) == 1
+    head = hostile_report[: hostile_report.lower().index("</head>")]
+    assert head.index("Content-Security-Policy") < min(
+        [head.find(t) for t in ("<script", "<style", "<title") if t in head] or [len(head)]
+    )
+    csp = str(metas[0]["content"])
+    rules = directives(csp)
+    assert rules["default-src"] == ["'none'"]
+    assert rules["base-uri"] == ["'none'"] and rules["form-action"] == ["'none'"]
+    for source in rules["script-src"]:
+        assert source == "'none'" or source.startswith("'sha256-"), source
+    assert sorted(s for s in rules["script-src"] if s != "'none'") == sorted(
+        script_hashes(hostile_report)
+    )
+    assert "unsafe-eval" not in csp and "http" not in csp and "*" not in csp
+    assert "unsafe-inline" not in " ".join(rules["script-src"])
+
+
+def test_policy_hashes_exactly_the_scripts_of_the_page() -> None:
+    page = (
+        '<html><head><meta http-equiv="Content-Security-Policy" content="__JUDGE_CSP__">'
+        "</head><body><script>window.ok = 1;</script><script>window.ok = 1;</script>"
+        "<p>__JUDGE_CSP__</p></body></html>"
+    )
+    out = apply_policy(page)
+    assert out.count("__JUDGE_CSP__") == 1  # the one in the body stays text
+    assert "script-src 'sha256-" in out and len(script_hashes(page)) == 1
+    assert "script-src 'none'" in policy("<p>no scripts</p>")
+    with pytest.raises(ValueError, match="placeholder"):
+        apply_policy("<html><head></head><body>__JUDGE_CSP__</body></html>")
+
+
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("no chromium on this machine (.ci/run installs it)")
+    return path
+
+
+@pytest.mark.browser
+def test_nothing_injected_runs_in_a_browser(hostile_report: str, tmp_path: Path) -> None:
+    """In chromium: the report runs its own scripts; markup slipped into it would not run."""
+    from playwright.sync_api import sync_playwright
+
+    ours = "<script>window.__ours = 'ran';</script>"
+    page_html = hostile_report.replace("</body>", ours + "</body>")
+    page_html = apply_policy(
+        page_html.replace(directives_content(page_html), "__JUDGE_CSP__", 1)
+    )  # the report's policy, recomputed with one script of ours
+    slipped = (
+        "<script>window.__pwned='script'</script>"
+        "<img src=x onerror=\"window.__pwned='img'\">"
+        "<svg onload=\"window.__pwned='svg'\"></svg>"
+    )
+    target = tmp_path / "report.html"
+    target.write_text(page_html.replace("</body>", slipped + "</body>"), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            dialogs: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(target.as_uri())
+            page.wait_for_load_state("load")
+            result: dict[str, Any] = page.evaluate(
+                "() => ({ours: window.__ours || null, pwned: window.__pwned || null})"
+            )
+        finally:
+            browser.close()
+    assert result == {"ours": "ran", "pwned": None}
+    assert dialogs == []
+
+
+def directives_content(html: str) -> str:
+    start = html.index('http-equiv="Content-Security-Policy" content="') + len(
+        'http-equiv="Content-Security-Policy" content="'
+    )
+    return html[start : html.index('"', start)]
