@@ -227,7 +227,8 @@ def _threshold(gate: ThresholdGate, per_system: Mapping[str, ItemScores]) -> Gat
     for system in systems:
         value = stats.statistic(list(per_system.get(system, {}).values()), gate.stat)
         ok = not np.isnan(value) and all(_OPS[op](value, bound) for op, bound in gate.bounds)
-        lines.append(f"{system} {value:.4f}{'' if ok else ' FAIL'}")
+        shown = "no scores" if np.isnan(value) else f"{value:.4f}"
+        lines.append(f"{system} {shown}{'' if ok else ' FAIL'}")
         if not ok:
             failures.append(system)
     detail = f"{gate.stat}: " + ", ".join(lines)
