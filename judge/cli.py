@@ -118,7 +118,7 @@ def eval_command(
     if junit is not None:
         write_junit(path=junit, suite=outcome.suite.name, results=outcome.gates)
     verdict = "[green]passed[/green]" if outcome.passed else "[red]FAILED[/red]"
-    out.print(f"{verdict} · report: {outcome.out_dir / 'report.html'}")
+    out.print(f"{verdict} · report: {show.safe(outcome.out_dir / 'report.html')}")
     if not outcome.passed:
         sys.exit(EXIT_GATE_FAILED)
 

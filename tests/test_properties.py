@@ -157,6 +157,38 @@ def test_valid_suites_load_with_what_they_name(
     assert suite.systems == ["a", "b"] and len(suite.items) == 4
 
 
+OUTPUTS = st.text(st.characters(codec="utf-8"), max_size=200) | st.sampled_from(
+    ["", " ", "\x00", "\u202e", "</script>", "=cmd|' /C calc'!A0", "\r\n", "🙂" * 50]
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(OUTPUTS, min_size=4, max_size=4), st.sampled_from(["score", "skip"]))
+def test_any_outputs_are_scored_stored_and_reported(
+    folder: Path, tmp_path_factory: pytest.TempPathFactory, outputs: list[str], empty: str
+) -> None:
+    """Whatever a model wrote, the run finishes, every unit is stored and the report renders."""
+    from judge.pipeline import evaluate
+
+    run = tmp_path_factory.mktemp("run")
+    shutil.copy(folder / "items.jsonl", run / "items.jsonl")
+    rows = [{"id": f"i{n}", "output": text} for n, text in enumerate(outputs)]
+    (run / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (run / "b.csv").write_text(
+        "id,output\n"
+        + "".join(f'i{n},"{t.replace(chr(34), 2 * chr(34))}"\n' for n, t in enumerate(outputs))
+    )
+    metrics = ["exact_match", "rouge", "bleu", "chrf", "profanity"]
+    spec = {**VALID, "metrics": metrics, "gates": [], "empty_outputs": empty}
+    (run / "suite.yaml").write_text(yaml.safe_dump(spec))
+    outcome = evaluate(suite_path=run / "suite.yaml", out_dir=run / "out", store_path=run / "s.db")
+    skipped = sum(1 for t in outputs if not t.strip()) if empty == "skip" else 0
+    lines = (run / "out" / "scores.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + (2 * 4 - 2 * skipped) * 7
+    assert outcome.summary["skipped"]["count"] == 2 * skipped
+    assert "</html>" in (run / "out" / "report.html").read_text(encoding="utf-8")
+
+
 # -- the gate parser ----------------------------------------------------------------------------
 
 NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_\-]{0,8}(\.[a-z0-9]{1,5})?", fullmatch=True)

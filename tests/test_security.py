@@ -216,6 +216,20 @@ def test_error_messages_cannot_drive_the_terminal(
     assert "\\x1b]0;owned\\x07\\x1b[2J" in result.stderr
 
 
+def test_suite_text_cannot_drive_the_console(
+    make_suite: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rich markup or escape sequences in a suite's name print as text, never as markup."""
+    monkeypatch.chdir(tmp_path)
+    suite = make_suite(metrics=["exact_match"])
+    spec = yaml.safe_load(suite.read_text())
+    spec["name"] = "[/red] [bold]loud\x1b[2J"
+    suite.write_text(yaml.safe_dump(spec))
+    result = CliRunner().invoke(cli, ["eval", "suite.yaml", "-q", "--out", "o"])
+    assert result.exit_code == 0, result.output
+    assert "[/red] [bold]loud\\x1b[2J" in result.stdout and "\x1b" not in result.stdout
+
+
 HOSTILE = {
     "output": '<script>window.__pwned="output"</script><img src=x onerror="window.__pwned=1">',
     "closing": '</pre></details></section><script>window.__pwned="close"</script><!--',
