@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import judge_command, judge_env
+from conftest import judge_command, judge_env, run_judge
 
 ITEMS = 40
 SYSTEMS = ("alpha", "beta", "gamma")
@@ -118,16 +118,10 @@ def test_killed_runs_resume_to_the_uninterrupted_result(
         assert target <= now < units  # committed work survives every kind of stop
         done = now
 
-    finished = subprocess.run(
-        judge_command(*args), cwd=tmp_path, env=judge_env(), capture_output=True, text=True
-    )
+    finished = run_judge(*args, cwd=tmp_path)
     assert finished.returncode == 0, finished.stderr
-    reference = subprocess.run(
-        judge_command("eval", str(suite), "-q", "--store", "fresh.db", "--out", "reference"),
-        cwd=tmp_path,
-        env=judge_env(),
-        capture_output=True,
-        text=True,
+    reference = run_judge(
+        "eval", str(suite), "-q", "--store", "fresh.db", "--out", "reference", cwd=tmp_path
     )
     assert reference.returncode == 0, reference.stderr
 
