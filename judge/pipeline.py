@@ -48,6 +48,7 @@ def evaluate(
         check_target(Path(out_dir), option="--out", folder=True)
     store = Store(store_path)
     try:
+        store.close_abandoned_runs()
         result = run_suite(
             suite=suite, store=store, progress=progress, batch_size=suite.spec.batch_size
         )

@@ -13,71 +13,26 @@ read-only disk, a damaged file, a lock held too long) is a :class:`UserError` sa
 
 from __future__ import annotations
 
-import functools
 import json
+import os
+import platform
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from judge.data import Item
 from judge.errors import UserError
 from judge.paths import check_target
+from judge.store_errors import BUSY_SECONDS, guarded
 from metrics.base import Score
 
 SCHEMA_VERSION = 1
 DEFAULT_STORE = "judge.db"
 _IN_CHUNK = 500  # SQLite host parameters per IN (...) query
-BUSY_SECONDS = 60.0  # how long a writer waits for another process's transaction
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-_ELSEWHERE = "or point --store (or JUDGE_STORE) at another place"
-# (words in SQLite's or the OS's message, what the user can do), first match wins
-_ADVICE = (
-    ("full", f"free disk space, {_ELSEWHERE}"),
-    ("no space", f"free disk space, {_ELSEWHERE}"),
-    (
-        "too large",
-        f"the file system refused to grow the file; free space or lift the limit, {_ELSEWHERE}",
-    ),
-    ("readonly", f"make the store file and its folder writable, {_ELSEWHERE}"),
-    ("read-only", f"make the store file and its folder writable, {_ELSEWHERE}"),
-    ("permission", f"make the store file and its folder writable, {_ELSEWHERE}"),
-    ("locked", f"another process held it for over {BUSY_SECONDS:.0f} s; retry, {_ELSEWHERE}"),
-    ("not a database", f"this file is not a judge store; move it away {_ELSEWHERE}"),
-    ("malformed", f"the file is damaged; move it away (scores are recomputed) {_ELSEWHERE}"),
-    ("disk i/o", f"is the disk full or the file over a size limit? Free space, {_ELSEWHERE}"),
-    ("unable to open", f"check that its folder exists and is writable, {_ELSEWHERE}"),
-)
-
-
-def store_error(exc: BaseException, path: Path) -> UserError:
-    """A user error for a failure of the store file, with what to do about it."""
-    text = getattr(exc, "strerror", None) or str(exc)
-    lowered = text.lower()
-    advice = next((a for words, a in _ADVICE if words in lowered), f"check the file, {_ELSEWHERE}")
-    return UserError(f"the result store failed: {text}; {advice}", where=str(path))
-
-
-def _guarded(method: Callable[P, R]) -> Callable[P, R]:
-    """Turn SQLite and OS errors of a :class:`Store` method into a :class:`UserError`."""
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except (sqlite3.Error, OSError) as exc:
-            store = args[0]
-            assert isinstance(store, Store)
-            raise store_error(exc, store.path) from None
-
-    return wrapper
-
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -157,7 +112,7 @@ class Store:
         check_target(self.path, option="--store", folder=False)
         self._open()
 
-    @_guarded
+    @guarded
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
@@ -206,7 +161,7 @@ class Store:
 
     # -- cache ----------------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def cached_keys(self, keys: Iterable[str]) -> set[str]:
         found: set[str] = set()
         for chunk in _chunks(list(keys), _IN_CHUNK):
@@ -215,7 +170,7 @@ class Store:
             found.update(r[0] for r in rows)
         return found
 
-    @_guarded
+    @guarded
     def put_batch(
         self,
         *,
@@ -254,7 +209,7 @@ class Store:
 
     # -- runs -----------------------------------------------------------------------------
 
-    @_guarded
+    @guarded
     def create_run(
         self,
         *,
@@ -266,6 +221,7 @@ class Store:
         items: Sequence[Item],
         outputs: dict[str, dict[str, str]],
     ) -> None:
+        info = {**info, "process": {"pid": os.getpid(), "host": platform.node()}}
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, NULL, 'running', ?, NULL)",
@@ -280,7 +236,26 @@ class Store:
                 [(run_id, s, i, o) for s, per in outputs.items() for i, o in per.items()],
             )
 
-    @_guarded
+    @guarded
+    def close_abandoned_runs(self) -> list[str]:
+        """Mark as ``abandoned`` the runs still ``running`` whose process on this machine is gone
+        (killed with ``kill -9`` or by a power cut): their scores stay cached for a re-run."""
+        abandoned = []
+        for run_id, info in self._db.execute(
+            "SELECT run_id, info_json FROM runs WHERE status='running'"
+        ):
+            process = json.loads(info).get("process", {})
+            if process.get("host") == platform.node() and not _alive(process.get("pid")):
+                abandoned.append(run_id)
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE runs SET status='abandoned', finished=? "
+                "WHERE run_id=? AND status='running'",
+                [(time.time(), run_id) for run_id in abandoned],
+            )
+        return abandoned
+
+    @guarded
     def finish_run(self, *, run_id: str, summary: dict[str, Any], status: str = "complete") -> None:
         with self.transaction() as db:
             db.execute(
@@ -288,7 +263,7 @@ class Store:
                 (time.time(), status, json.dumps(summary), run_id),
             )
 
-    @_guarded
+    @guarded
     def runs(self, *, suite: str | None = None) -> list[RunRecord]:
         """Stored runs, newest first."""
         query = (
@@ -296,19 +271,19 @@ class Store:
         )
         return [_run(r) for r in self._db.execute(query, (suite,) if suite else ())]
 
-    @_guarded
+    @guarded
     def run(self, run_id: str) -> RunRecord | None:
         row = self._db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
         return _run(row) if row else None
 
-    @_guarded
+    @guarded
     def items(self, run_id: str) -> list[Item]:
         rows = self._db.execute(
             "SELECT item_json FROM items WHERE run_id=? ORDER BY position", (run_id,)
         )
         return [Item.from_json(json.loads(r[0])) for r in rows]
 
-    @_guarded
+    @guarded
     def outputs(self, run_id: str) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
         for system, item_id, text in self._db.execute(
@@ -317,7 +292,7 @@ class Store:
             out.setdefault(system, {})[item_id] = text
         return out
 
-    @_guarded
+    @guarded
     def scores(self, run_id: str) -> list[StoredScore]:
         """The run's scores ordered by metric (suite order), item, then system.
 
@@ -363,15 +338,27 @@ class Store:
 
     # -- model file digests (models.DigestCache) --------------------------------------------
 
-    @_guarded
+    @guarded
     def get_digest(self, key: str) -> str | None:
         row = self._db.execute("SELECT digest FROM digests WHERE key=?", (key,)).fetchone()
         return str(row[0]) if row else None
 
-    @_guarded
+    @guarded
     def put_digest(self, key: str, digest: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?)", (key, digest))
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _run(row: Sequence[Any]) -> RunRecord:

@@ -150,3 +150,27 @@ def test_store_on_a_full_disk(make_suite: Callable[..., Path], tmp_path: Path) -
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT count(*) FROM runs WHERE status='complete'").fetchone()[0] == 0
     db.close()
+
+
+def test_a_store_held_too_long_by_another_process(
+    make_suite: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from judge import store as store_module
+    from judge.errors import UserError
+    from judge.pipeline import evaluate
+
+    suite = make_suite(metrics=["exact_match"])
+    evaluate(suite_path=suite, out_dir=tmp_path / "1", store_path=tmp_path / "s.db")
+    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.2)
+    holder = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    try:
+        with pytest.raises(UserError) as err:
+            evaluate(suite_path=suite, out_dir=tmp_path / "2", store_path=tmp_path / "s.db")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert str(err.value).startswith(
+        f"{tmp_path / 's.db'}: the result store failed: database is locked"
+    )
+    assert "retry" in str(err.value)
