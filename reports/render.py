@@ -12,7 +12,7 @@ import jinja2
 from judge.data import Item
 from judge.store import RunRecord, Store, StoredScore
 from reports.aggregate import score_name
-from reports.csp import PLACEHOLDER, apply_policy
+from reports.csp import new_nonce, policy
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -89,12 +89,13 @@ def item_rows(data: RunData) -> list[dict[str, Any]]:
 def render_report(data: RunData, *, user_templates: Path | None = None) -> str:
     summary = data.record.summary or {}
     env = environment(user_templates=user_templates)
-    html = env.get_template("report.html").render(
-        csp=PLACEHOLDER,
+    nonce = new_nonce()  # scripts run only with it: see reports/csp.py
+    return env.get_template("report.html").render(
+        csp=policy(nonce=nonce),
+        csp_nonce=nonce,
         record=data.record,
         summary=summary,
         rows=item_rows(data),
         metric_names=list(summary.get("metrics", {})),
         higher=summary.get("higher_is_better", {}),
     )
-    return apply_policy(html)  # scripts allowed by hash: only what the templates wrote runs

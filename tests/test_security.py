@@ -21,7 +21,7 @@ from conftest import ROOT, judge_command, judge_env, run_judge
 from judge.cli import cli
 from metrics import registry
 from metrics.base import model_param_names
-from reports.csp import apply_policy, policy, script_hashes
+from reports.csp import new_nonce, policy
 
 # -- no code from data -------------------------------------------------------------------------
 
@@ -235,49 +235,64 @@ HOSTILE = {
     "closing": '</pre></details></section><script>window.__pwned="close"</script><!--',
     "link": '<a href="javascript:window.__pwned=2">click</a> <iframe src="https://evil.test">',
     "template": "{{ 7 * 191 }} {% raw %} ${7*191}",
-    "placeholder": "__JUDGE_CSP__ script-src 'unsafe-inline'",
+    "nonce": "<script nonce=\"guess\">window.__pwned='nonce'</script> {{ csp_nonce }}",
     "json": '"});</script><script>window.__pwned="json"</script>\u2028',
 }
 ITEM_ID = '<b onmouseover="window.__pwned=3">id</b>'
 
 
-@pytest.fixture
-def hostile_report(make_suite: Callable[..., Path], tmp_path: Path) -> str:
-    """A report in which every text that comes from data, outputs or a plug-in is hostile."""
+def report_of(make_suite: Callable[..., Path], tmp_path: Path, *, hostile: bool, out: str) -> str:
+    """The report of a suite whose every text from data, outputs or a plug-in is hostile (or, for
+    comparison, the same suite with plain text in the same places)."""
+
+    def text(value: str) -> str:
+        return value if hostile else "plain text"
+
     items = [
         {
-            "id": ITEM_ID if i == 0 else f"h{i}",
-            "prompt": HOSTILE["closing"],
-            "source": HOSTILE["link"],
-            "reference": HOSTILE["json"],
-            "tags": [HOSTILE["output"]],
-            "note": HOSTILE["template"],
+            "id": (ITEM_ID if i == 0 else f"h{i}") if hostile else f"p{i}",
+            "prompt": text(HOSTILE["closing"]),
+            "source": text(HOSTILE["link"]),
+            "reference": text(HOSTILE["json"]),
+            "tags": [text(HOSTILE["output"])],
+            "note": text(HOSTILE["template"]),
         }
         for i in range(len(HOSTILE))
     ]
+    plugin = {"name": "judge_test_plugins.hostile:Hostile", "params": {"hostile": hostile}}
     suite = make_suite(
         items=items,
-        outputs={"evil": list(HOSTILE.values()), "plain": ["ok"] * len(HOSTILE)},
-        metrics=["exact_match", "judge_test_plugins.hostile:Hostile"],
-        extra={"description": HOSTILE["closing"]},
+        outputs={"evil": [text(v) for v in HOSTILE.values()], "plain": ["ok"] * len(HOSTILE)},
+        metrics=["exact_match", plugin],
+        extra={"description": text(HOSTILE["closing"])},
+        name=f"{out}.yaml",
     )
     spec = yaml.safe_load(suite.read_text())
-    spec["name"] = '<script>window.__pwned="name"</script>'
+    spec["name"] = text('<script>window.__pwned="name"</script>')
     suite.write_text(yaml.safe_dump(spec))
-    proc = run_judge("eval", str(suite), "-q", "--out", "out", cwd=tmp_path)
+    proc = run_judge("eval", str(suite), "-q", "--out", out, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    return (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    return (tmp_path / out / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def reports(make_suite: Callable[..., Path], tmp_path: Path) -> tuple[str, str]:
+    """(hostile report, plain report) of the same suite shape."""
+    hostile = report_of(make_suite, tmp_path, hostile=True, out="hostile")
+    plain = report_of(make_suite, tmp_path, hostile=False, out="plain")
+    return hostile, plain
 
 
 class Page(HTMLParser):
-    """What a browser would build from the page: elements, attributes, scripts and text."""
+    """What a browser builds from the page: elements, attributes, script bodies and text."""
 
-    def __init__(self) -> None:
+    def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.scripts: list[str] = []
         self.text: list[str] = []
         self.stack: list[str] = []
+        self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
@@ -296,6 +311,12 @@ class Page(HTMLParser):
         else:
             self.text.append(data)
 
+    def policy(self) -> str:
+        metas = [a for t, a in self.tags if t == "meta" and a.get("http-equiv")]
+        assert len(metas) == 1, metas
+        assert metas[0]["http-equiv"] == "Content-Security-Policy"
+        return str(metas[0]["content"])
+
 
 def directives(csp: str) -> dict[str, list[str]]:
     parsed = {}
@@ -305,59 +326,62 @@ def directives(csp: str) -> dict[str, list[str]]:
     return parsed
 
 
-def test_the_report_shows_untrusted_text_as_text(hostile_report: str) -> None:
-    page = Page()
-    page.feed(hostile_report)
+def test_the_report_shows_untrusted_text_as_text(reports: tuple[str, str]) -> None:
+    hostile, plain = reports
+    page = Page(hostile)
     text = "".join(page.text)
     for payload in [*HOSTILE.values(), ITEM_ID]:
         visible = payload.replace("\u2028", "").split("{% raw %}")[0].strip()
         assert visible in text, payload  # shown literally, so escaped, never parsed as markup
-    assert "1337" not in hostile_report  # no template was evaluated
+    assert "1337" not in hostile  # no template was evaluated
     for tag, attrs in page.tags:
-        assert tag not in {"iframe", "object", "embed", "base", "form", "frame", "link"}, tag
+        assert tag not in {"iframe", "object", "embed", "base", "form", "frame"}, tag
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name)
             assert "javascript:" not in (value or "").lower(), (tag, name)
-        if tag == "meta" and "http-equiv" in attrs:
-            assert attrs["http-equiv"] == "Content-Security-Policy"
-    for body in page.scripts:
-        assert "__pwned" not in body
+        if tag == "link":
+            assert str(attrs.get("href", "")).startswith(("data:", "#")), attrs
+    # nothing broke out of its element: the same kinds of elements as with plain text, and
+    # exactly as many scripts
+    benign = Page(plain)
+    assert {t for t, _ in page.tags} <= {t for t, _ in benign.tags}
+    assert len(page.scripts) == len(benign.scripts)
 
 
-def test_the_report_policy_is_strict(hostile_report: str) -> None:
-    page = Page()
-    page.feed(hostile_report)
-    metas = [a for t, a in page.tags if t == "meta" and a.get("http-equiv")]
-    assert len(metas) == 1
-    head = hostile_report[: hostile_report.lower().index("</head>")]
-    assert head.index("Content-Security-Policy") < min(
-        [head.find(t) for t in ("<script", "<style", "<title") if t in head] or [len(head)]
+def test_the_report_policy_is_strict(reports: tuple[str, str]) -> None:
+    hostile, plain = reports
+    page = Page(hostile)
+    csp = page.policy()
+    head = hostile[: hostile.lower().index("</head>")]
+    first_resource = min(
+        [head.find(t) for t in ("<script", "<style", "<link") if t in head] or [len(head)]
     )
-    csp = str(metas[0]["content"])
+    assert head.index("Content-Security-Policy") < first_resource
     rules = directives(csp)
     assert rules["default-src"] == ["'none'"]
     assert rules["base-uri"] == ["'none'"] and rules["form-action"] == ["'none'"]
-    for source in rules["script-src"]:
-        assert source == "'none'" or source.startswith("'sha256-"), source
-    assert sorted(s for s in rules["script-src"] if s != "'none'") == sorted(
-        script_hashes(hostile_report)
-    )
+    (source,) = rules["script-src"]  # one nonce, nothing else
+    assert source.startswith("'nonce-") and len(source) > len("'nonce-'") + 20
+    nonce = source[len("'nonce-") : -1]
+    assert all(attrs.get("nonce") == nonce for tag, attrs in page.tags if tag == "script")
+    assert "unsafe" not in " ".join(rules["script-src"])
     assert "unsafe-eval" not in csp and "http" not in csp and "*" not in csp
-    assert "unsafe-inline" not in " ".join(rules["script-src"])
+    assert nonce not in "".join(page.text)  # the text of the page cannot learn it
+    assert Page(plain).policy() != csp  # drawn afresh for every report
 
 
-def test_policy_hashes_exactly_the_scripts_of_the_page() -> None:
-    page = (
-        '<html><head><meta http-equiv="Content-Security-Policy" content="__JUDGE_CSP__">'
-        "</head><body><script>window.ok = 1;</script><script>window.ok = 1;</script>"
-        "<p>__JUDGE_CSP__</p></body></html>"
-    )
-    out = apply_policy(page)
-    assert out.count("__JUDGE_CSP__") == 1  # the one in the body stays text
-    assert "script-src 'sha256-" in out and len(script_hashes(page)) == 1
-    assert "script-src 'none'" in policy("<p>no scripts</p>")
-    with pytest.raises(ValueError, match="placeholder"):
-        apply_policy("<html><head></head><body>__JUDGE_CSP__</body></html>")
+def test_the_policy() -> None:
+    nonce = new_nonce()
+    assert nonce != new_nonce() and len(nonce) >= 24
+    assert directives(policy(nonce=nonce)) == {
+        "default-src": ["'none'"],
+        "style-src": ["'unsafe-inline'"],
+        "img-src": ["data:"],
+        "font-src": ["data:"],
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+        "script-src": [f"'nonce-{nonce}'"],
+    }
 
 
 def chromium() -> str:
@@ -368,15 +392,19 @@ def chromium() -> str:
 
 
 @pytest.mark.browser
-def test_nothing_injected_runs_in_a_browser(hostile_report: str, tmp_path: Path) -> None:
-    """In chromium: the report runs its own scripts; markup slipped into it would not run."""
+def test_nothing_injected_runs_in_a_browser(reports: tuple[str, str], tmp_path: Path) -> None:
+    """In chromium the report's own scripts run, and markup slipped into it would not.
+
+    A script of ours goes in with the report's nonce, as a template's would; then markup that
+    escaping had missed, without it: under the policy, none of that runs.
+    """
     from playwright.sync_api import sync_playwright
 
-    ours = "<script>window.__ours = 'ran';</script>"
-    page_html = hostile_report.replace("</body>", ours + "</body>")
-    page_html = apply_policy(
-        page_html.replace(directives_content(page_html), "__JUDGE_CSP__", 1)
-    )  # the report's policy, recomputed with one script of ours
+    hostile, _ = reports
+    csp = Page(hostile).policy()
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    ours = f"<script nonce=\"{nonce}\">window.__ours = 'ran';</script>"  # as a template's
+    page_html = hostile.replace("</body>", ours + "</body>")
     slipped = (
         "<script>window.__pwned='script'</script>"
         "<img src=x onerror=\"window.__pwned='img'\">"
@@ -399,10 +427,3 @@ def test_nothing_injected_runs_in_a_browser(hostile_report: str, tmp_path: Path)
             browser.close()
     assert result == {"ours": "ran", "pwned": None}
     assert dialogs == []
-
-
-def directives_content(html: str) -> str:
-    start = html.index('http-equiv="Content-Security-Policy" content="') + len(
-        'http-equiv="Content-Security-Policy" content="'
-    )
-    return html[start : html.index('"', start)]
