@@ -72,7 +72,8 @@ def cli() -> None:
 
 
 @cli.command("eval")
-@click.argument("suite", type=click.Path(path_type=Path))
+# readable=False: judge checks the file itself and says what is wrong in one line
+@click.argument("suite", type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--out",
     "out_dir",
@@ -124,7 +125,7 @@ def eval_command(
 
 
 @cli.command("validate")
-@click.argument("suite", type=click.Path(path_type=Path))
+@click.argument("suite", type=click.Path(path_type=Path, readable=False))
 @user_errors
 def validate_command(suite: Path) -> None:
     """Check SUITE (files, columns, ids, metrics, params, models, gates) without loading a model."""

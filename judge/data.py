@@ -71,7 +71,10 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             where=place(path, row=line),
         ) from None
     except OSError as exc:
-        raise UserError(f"cannot read file: {exc.strerror}", where=str(path)) from None
+        raise UserError(
+            f"cannot read the file ({exc.strerror}); check that it is readable by this user",
+            where=str(path),
+        ) from None
     if not text.strip():
         raise UserError("the file is empty", where=str(path))
     if path.suffix.lower() == ".jsonl":

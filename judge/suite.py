@@ -210,7 +210,10 @@ def _read_text(path: Path) -> str:
             where=f"{path}:{line}",
         ) from None
     except OSError as exc:
-        raise UserError(f"cannot read the suite file: {exc.strerror}", where=str(path)) from None
+        raise UserError(
+            f"cannot read the suite file ({exc.strerror}); check that it is readable by this user",
+            where=str(path),
+        ) from None
 
 
 def _parse_yaml(path: Path, text: str) -> dict[str, Any]:

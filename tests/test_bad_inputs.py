@@ -12,7 +12,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ITEMS
+from conftest import ITEMS, judge_command, judge_env, without_root_override
 
 from judge.cli import cli
 
@@ -756,12 +755,32 @@ def test_bad_input_in_a_subprocess(case: Case, make_suite: MakeSuite, tmp_path: 
     """The same answers from ``python -m judge``, the process CI runs."""
     args = eval_args(case.setup(tmp_path, make_suite))
     proc = subprocess.run(
-        [sys.executable, "-m", "judge", *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
+        judge_command(*args), cwd=tmp_path, capture_output=True, text=True, env=judge_env()
     )
     check_answer(proc.returncode, proc.stderr, case)
     assert not (tmp_path / "hacked").exists()
+
+
+@pytest.mark.parametrize(
+    ("file", "message"),
+    [
+        ("suite.yaml", "suite.yaml: cannot read the suite file (Permission denied)"),
+        ("data/items.jsonl", "items.jsonl: cannot read the file (Permission denied)"),
+        ("outputs/bad.jsonl", "bad.jsonl: cannot read the file (Permission denied)"),
+    ],
+)
+def test_unreadable_files(file: str, message: str, make_suite: MakeSuite, tmp_path: Path) -> None:
+    """A file this user may not read (root's override dropped, so that it binds in CI too)."""
+    make_suite()
+    (tmp_path / file).chmod(0o000)
+    proc = subprocess.run(
+        without_root_override(judge_command("eval", "suite.yaml", "-q", "--out", "out")),
+        cwd=tmp_path,
+        env=judge_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    case = Case(file, lambda t, m: "", message, "check that it is readable by this user")
+    check_answer(proc.returncode, proc.stderr, case)
+    assert not (tmp_path / STORE).exists()

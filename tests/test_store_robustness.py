@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import resource
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -13,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import judge_command, judge_env, run_judge
+from conftest import judge_command, judge_env, run_judge, without_root_override
 
 SLOW = "judge_test_plugins.slow:SlowOverlap"
 
@@ -65,16 +63,6 @@ def test_evaluations_at_once_on_one_store(make_suite: Callable[..., Path], tmp_p
     db.close()
     work = json.loads((tmp_path / "alone" / "summary.json").read_text())["work"]["computed"]
     assert dict(cached) == {"overlap": work["overlap"], "rouge": work["rouge"]}
-
-
-def without_root_override(command: list[str]) -> list[str]:
-    """``command`` run so that file permissions bind it, even when the tests run as root."""
-    if os.geteuid() != 0:
-        return command
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv (util-linux) to drop the override")
-    return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", *command]
 
 
 def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
