@@ -221,7 +221,7 @@ CASES = [
     ),
     Case(
         "yaml-nested-too-deeply",
-        lambda t, m: suite_text(t, m, "name: " + "[" * 3000 + "]" * 3000 + "\n"),
+        lambda t, m: suite_text(t, m, "name: " + "[" * 1500 + "]" * 1500 + "\n"),
         "suite.yaml",
         "nested too deeply",
     ),
