@@ -83,8 +83,11 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> Metric:
             raise UserError(
                 exc.message, where=f"{suite.path}: {cfg.yaml_path}.params.{param}"
             ) from None
-    metric = cfg.build(resolved=resolved)
-    metric.prepare(references=[item.references for item in suite.items])
+    try:
+        metric = cfg.build(resolved=resolved)
+        metric.prepare(references=[item.references for item in suite.items])
+    except MetricError as exc:
+        raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
     return metric
 
 
