@@ -184,8 +184,11 @@ def pull_command(references: tuple[str, ...], suite: Path | None) -> None:
     The only command that reaches the hub; `judge eval` never downloads anything.
     """
     from judge import hub
-    from judge.models import fingerprint
+    from judge.models import fingerprint, is_hub_id
 
+    not_hub = [r for r in references if not is_hub_id(r)]
+    if not_hub:
+        raise UserError(f"'{not_hub[0]}' is not a hub id (org/name or org/name@revision)")
     if _user_offline:
         raise UserError(
             "HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set in your environment, so nothing "

@@ -130,11 +130,14 @@ def pull(reference: str) -> Path:
     repo_id, revision = models.split_revision(reference)
     _online()
     from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub.utils import logging as hub_logging
 
+    hub_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # one message, no log
     try:
-        files = HfApi().list_repo_files(repo_id, revision=revision)
+        info = HfApi().model_info(repo_id, revision=revision, timeout=30)
+        files = [s.rfilename for s in info.siblings or []]
         path = snapshot_download(
-            repo_id=repo_id, revision=revision, allow_patterns=select_files(list(files))
+            repo_id=repo_id, revision=revision, allow_patterns=select_files(files)
         )
     except Exception as exc:  # network, authentication, a repository that does not exist
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -17,6 +17,7 @@ class ExactRate(evaluate.Metric):
 
     def _compute(self, predictions, references, strip=True):
         same = [
-            (p.strip() == r.strip()) if strip else (p == r) for p, r in zip(predictions, references)
+            (p.strip() == r.strip()) if strip else (p == r)
+            for p, r in zip(predictions, references, strict=True)
         ]
         return {"exact": sum(same) / len(same), "note": "computed"}

@@ -27,14 +27,17 @@ class WordF1(evaluate.Metric):
                     }
                 ),
                 datasets.Features(
-                    {"predictions": datasets.Value("string"), "references": datasets.Value("string")}
+                    {
+                        "predictions": datasets.Value("string"),
+                        "references": datasets.Value("string"),
+                    }
                 ),
             ],
         )
 
     def _compute(self, predictions, references, lowercase=True):
         scores = []
-        for prediction, refs in zip(predictions, references):
+        for prediction, refs in zip(predictions, references, strict=True):
             refs = [refs] if isinstance(refs, str) else refs
             scores.append(max(_f1(prediction, r) for r in refs))
         return {"f1": scores}
