@@ -77,12 +77,12 @@ def split_revision(reference: str) -> tuple[str, str | None]:
 
 def locate(reference: str, *, base_dir: Path) -> Located:
     """Find ``reference`` on this machine or raise a :class:`UserError` saying how to get it."""
-    tried: list[str] = []
     expanded = Path(reference).expanduser()
-    for candidate in [expanded] if expanded.is_absolute() else [base_dir / expanded, expanded]:
+    candidates = [expanded] if expanded.is_absolute() else [base_dir / expanded, expanded]
+    for candidate in candidates:
         if candidate.is_dir():
             return Located(candidate.resolve(), "directory")
-        tried.append(f"a directory at {candidate}")
+    tried = [f"a directory at {' or '.join(dict.fromkeys(str(c) for c in candidates))}"]
     target = bundled_models().get(reference)
     if target is not None:
         return Located(_bundled_path(reference, target), f"bundled:{target.split(':')[0]}")

@@ -105,7 +105,7 @@ class MetricConfig:
         """A metric instance; without ``resolved``, models carry no fingerprint (validation)."""
         if resolved is None:
             resolved = {
-                k: ResolvedModel(k, loc.path, "unverified", loc.origin)
+                k: ResolvedModel(str(getattr(self.params, k)), loc.path, "unverified", loc.origin)
                 for k, loc in self.models.items()
             }
             for k in self.missing:  # a path that does not exist: the metric reads nothing
