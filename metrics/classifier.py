@@ -17,7 +17,7 @@ from pydantic import Field
 
 from metrics.base import MetricParams
 from metrics.batching import length_batches
-from metrics.hf import load_model, load_tokenizer, max_input_length
+from metrics.hf import load_pretrained, max_input_length
 
 # One model input: a text, or a pair (first, second) such as (premise, hypothesis).
 Input = tuple[str, str | None]
@@ -66,10 +66,7 @@ class SequenceClassifier:
         import torch
 
         self.torch = torch
-        self.tokenizer = load_tokenizer(
-            path, trust_remote_code=trust_remote_code, reference=reference
-        )
-        self.model = load_model(
+        self.tokenizer, self.model = load_pretrained(
             "AutoModelForSequenceClassification",
             path,
             trust_remote_code=trust_remote_code,

@@ -68,6 +68,15 @@ def load_model(auto_class: str, path: Path, *, trust_remote_code: bool, referenc
     return model
 
 
+def load_pretrained(
+    auto_class: str, path: Path, *, trust_remote_code: bool, reference: str
+) -> tuple[Any, Any]:
+    """The tokenizer and the model (``transformers.<auto_class>``) of one folder."""
+    tokenizer = load_tokenizer(path, trust_remote_code=trust_remote_code, reference=reference)
+    model = load_model(auto_class, path, trust_remote_code=trust_remote_code, reference=reference)
+    return tokenizer, model
+
+
 def _load_error(
     path: Path, reference: str, what: str, exc: Exception, trust_remote_code: bool
 ) -> MetricError:

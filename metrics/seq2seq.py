@@ -16,7 +16,7 @@ from typing import Any
 
 from metrics.base import MetricError
 from metrics.batching import length_batches
-from metrics.hf import load_model, load_tokenizer, max_input_length
+from metrics.hf import load_pretrained, max_input_length
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,7 @@ class Seq2SeqScorer:
         import torch
 
         self.torch = torch
-        self.tokenizer = load_tokenizer(
-            path, trust_remote_code=trust_remote_code, reference=reference
-        )
-        self.model = load_model(
+        self.tokenizer, self.model = load_pretrained(
             "AutoModelForSeq2SeqLM", path, trust_remote_code=trust_remote_code, reference=reference
         )
         if not getattr(self.model.config, "is_encoder_decoder", False):

@@ -11,21 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_judge
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def judge(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "judge", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        timeout=600,
-    )
+judge = run_judge
 
 
 def test_eval_writes_the_three_files(make_suite: Callable[..., Path], tmp_path: Path) -> None:
