@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import Field
 
-from metrics.base import MetricParams
+from metrics.base import MetricError, MetricParams
 from metrics.batching import length_batches
 from metrics.hf import load_pretrained, max_input_length
 
@@ -34,6 +34,16 @@ class ClassifierParams(MetricParams):
     batch_tokens: int = Field(
         default=16384, ge=64, description="padded tokens per forward pass at most"
     )
+
+
+def check_classifier_config(config: dict[str, Any], *, judge: str, reference: str) -> None:
+    """Refuse, before anything loads, a model whose config says it is no sequence classifier."""
+    architectures = [str(a) for a in config.get("architectures") or []]
+    if architectures and not any(a.endswith("ForSequenceClassification") for a in architectures):
+        raise MetricError(
+            f"{judge} needs a sequence-classification model (...ForSequenceClassification); "
+            f"model '{reference}' is {', '.join(architectures)}"
+        )
 
 
 class Classifier(Protocol):

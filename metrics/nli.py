@@ -22,6 +22,7 @@ from metrics.classifier import (
     Classifier,
     ClassifierParams,
     SequenceClassifier,
+    check_classifier_config,
     sigmoid,
     softmax,
 )
@@ -84,6 +85,7 @@ class NLI(Metric):
         model = self.models.get("model")
         config = read_config(model.path) if model is not None else None
         if model is not None and config is not None:  # checked now: `judge validate` reports it
+            check_classifier_config(config, judge=self.name, reference=model.reference)
             nli_roles(config_labels(config), given=self.o.labels, reference=model.reference)
 
     @property

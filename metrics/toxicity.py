@@ -19,6 +19,7 @@ from metrics.classifier import (
     Classifier,
     ClassifierParams,
     SequenceClassifier,
+    check_classifier_config,
     sigmoid,
     softmax,
 )
@@ -74,6 +75,7 @@ class Toxicity(Metric):
         model = self.models["model"]
         config = read_config(model.path)
         if config is not None:  # checked now, so that `judge validate` reports it
+            check_classifier_config(config, judge=self.name, reference=model.reference)
             self._config = config
             self._unsafe(config_labels(config))
 
