@@ -24,6 +24,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_GATE_FAILED = 1
 EXIT_USER_ERROR = 2
+_OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+# Whether the user's own environment asked for offline mode (main() sets it for everyone else).
+_user_offline = False
 
 
 def user_errors(func: F) -> F:
@@ -101,16 +104,31 @@ def eval_command(
 
 @cli.command("validate")
 @click.argument("suite", type=click.Path(path_type=Path))
+@click.option(
+    "--require-models",
+    is_flag=True,
+    help="a model that is not on this machine is an error (exit 2), not a warning",
+)
 @user_errors
-def validate_command(suite: Path) -> None:
-    """Check SUITE (files, columns, ids, metrics, params, models, gates) without loading a model."""
+def validate_command(suite: Path, require_models: bool) -> None:
+    """Check SUITE (files, columns, ids, metrics, params, models, gates) without loading a model.
+
+    A model that is not on this machine is a warning here (the suite itself is right) and an
+    error for `judge eval`; `judge models pull --suite SUITE` fetches the missing ones.
+    """
     from judge.suite import load_suite
 
     loaded = load_suite(suite)
+    missing = loaded.missing_models()
+    if require_models:
+        loaded.require_models()
     click.echo(
         f"ok: {loaded.name}: {len(loaded.items)} items, {len(loaded.systems)} systems, "
         f"{len(loaded.metrics)} metrics, {len(loaded.gates)} gates"
+        + (f"; {len(missing)} model(s) not on this machine" if missing else "")
     )
+    for err in missing:
+        click.echo(f"warning: {err}", err=True)
 
 
 @cli.command("metrics")
@@ -130,8 +148,82 @@ def metrics_command(as_json: bool) -> None:
         print_catalogue(Console(highlight=False), catalogue)
 
 
+@cli.group("models", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="print the list as JSON")
+@click.pass_context
+@user_errors
+def models_command(ctx: click.Context, as_json: bool) -> None:
+    """List the models on this machine: bundled ones and the Hugging Face cache."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.console import Console
+
+    from judge.console import print_models
+    from judge.hub import available
+    from judge.models import hf_cache_dir
+
+    entries = available()
+    if as_json:
+        click.echo(json.dumps([e.to_json() for e in entries], indent=2))
+    else:
+        out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+        print_models(out, entries, cache=str(hf_cache_dir()))
+
+
+@models_command.command("pull")
+@click.argument("references", nargs=-1)
+@click.option(
+    "--suite",
+    type=click.Path(path_type=Path),
+    help="also pull every hub model SUITE names that is not on this machine",
+)
+@user_errors
+def pull_command(references: tuple[str, ...], suite: Path | None) -> None:
+    """Fetch hub models (org/name[@revision]) into the Hugging Face cache, for offline runs.
+
+    The only command that reaches the hub; `judge eval` never downloads anything.
+    """
+    from judge import hub
+    from judge.models import fingerprint, is_hub_id
+
+    not_hub = [r for r in references if not is_hub_id(r)]
+    if not_hub:
+        raise UserError(f"'{not_hub[0]}' is not a hub id (org/name or org/name@revision)")
+    if _user_offline:
+        raise UserError(
+            "HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set in your environment, so nothing "
+            "may be fetched; unset it to pull"
+        )
+    wanted = list(references) + (_missing_hub_models(suite) if suite is not None else [])
+    if not wanted:
+        click.echo("nothing to pull: name hub ids, or a suite whose models are missing")
+        return
+    for reference in dict.fromkeys(wanted):
+        path = hub.pull(reference)
+        click.echo(f"pulled {reference} into {path} (fingerprint {fingerprint(path)})")
+
+
+def _missing_hub_models(suite: Path) -> list[str]:
+    from judge.models import is_hub_id
+    from judge.suite import load_suite
+
+    loaded = load_suite(suite)
+    found = []
+    for cfg in loaded.metrics:
+        for param, err in cfg.missing.items():
+            reference = str(getattr(cfg.params, param))
+            if not is_hub_id(reference):
+                raise UserError(f"cannot pull '{reference}': not a hub id", where=err.where)
+            found.append(reference)
+    return found
+
+
 def main() -> None:
+    global _user_offline
+    _user_offline = any(
+        os.environ.get(name, "").upper() in ("1", "ON", "YES", "TRUE") for name in _OFFLINE_VARS
+    )
     # Offline by default: nothing is fetched from a hub and nothing reports home during a run.
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
+    for name in (*_OFFLINE_VARS, "HF_HUB_DISABLE_TELEMETRY"):
         os.environ.setdefault(name, "1")
     cli()

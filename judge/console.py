@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from judge.gates import GateResult
+from judge.hub import ModelEntry
 from metrics.base import Metric, model_param_names
 
 
@@ -46,7 +47,8 @@ def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:
     for cls in metrics:
         model_params = set(model_param_names(cls.Params))
         params = []
-        for name, info in cls.Params.model_fields.items():
+        fields = sorted(cls.Params.model_fields.items(), key=lambda kv: kv[0] not in model_params)
+        for name, info in fields:
             default = info.get_default(call_default_factory=True)
             params.append(
                 {
@@ -63,6 +65,7 @@ def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:
                 "description": cls.description,
                 "scores": [f"{cls.name}.{s}" if s else cls.name for s in cls.subscores],
                 "higher_is_better": cls.higher_is_better,
+                "inverted": [f"{cls.name}.{s}" for s in cls.subscores if s in cls.inverted],
                 "fields": sorted(cls.requires),
                 "params": params,
             }
@@ -80,6 +83,9 @@ def _type_name(annotation: Any) -> str:
 def print_catalogue(console: Console, catalogue: list[dict[str, Any]]) -> None:
     for m in catalogue:
         direction = "higher is better" if m["higher_is_better"] else "lower is better"
+        if m["inverted"]:
+            opposite = "lower" if m["higher_is_better"] else "higher"
+            direction += f"; {opposite} for {', '.join(m['inverted'])}"
         console.print(f"\n[bold]{m['name']}[/bold] — {m['description']}", highlight=False)
         console.print(
             f"  scores: {', '.join(m['scores'])} ({direction}); needs: {', '.join(m['fields'])}",
@@ -91,3 +97,21 @@ def print_catalogue(console: Console, catalogue: list[dict[str, Any]]) -> None:
                 highlight=False,
                 markup=False,
             )
+
+
+def print_models(console: Console, entries: list[ModelEntry], *, cache: str) -> None:
+    table = Table(
+        title="models on this machine (write the reference as model:)", title_justify="left"
+    )
+    for column in ("reference", "origin", "size", "what it is (judges)"):
+        table.add_column(column)
+    for e in entries:
+        size = f"{e.size / 1e6:.1f} MB" if e.size else ""
+        table.add_row(e.reference, e.origin, size, e.kind)
+    console.print(table)
+    console.print(
+        f"Hugging Face cache: {cache}; `judge models pull ORG/NAME` adds a hub model, "
+        "or point model: at any local folder",
+        highlight=False,
+        markup=False,
+    )

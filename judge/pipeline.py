@@ -42,6 +42,7 @@ def evaluate(
 ) -> Outcome:
     """Run a suite and write ``report.html``, ``summary.json`` and ``scores.csv``."""
     suite = load_suite(suite_path)
+    suite.require_models()  # before the store is touched
     store = Store(store_path)
     try:
         result = run_suite(suite=suite, store=store, progress=progress)

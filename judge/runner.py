@@ -83,8 +83,11 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> Metric:
             raise UserError(
                 exc.message, where=f"{suite.path}: {cfg.yaml_path}.params.{param}"
             ) from None
-    metric = cfg.build(resolved=resolved)
-    metric.prepare(references=[item.references for item in suite.items])
+    try:
+        metric = cfg.build(resolved=resolved)
+        metric.prepare(references=[item.references for item in suite.items])
+    except MetricError as exc:
+        raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
     return metric
 
 
@@ -170,29 +173,26 @@ def _run_metric(
     units = plan(suite, metric, judge)
     hits = store.cached_keys(u.key for u in units)
     todo: dict[str, Example] = {}
-    waiting: dict[str, list[Unit]] = {}
-    ready = []
     for unit in units:
-        if unit.key in hits:
-            ready.append((unit.system, unit.item_id, unit.key))
-        else:
+        if unit.key not in hits:
             todo.setdefault(unit.key, unit.example)
-            waiting.setdefault(unit.key, []).append(unit)
-    store.put_batch(metric=cfg.label, judge=judge, scored=[], run_id=run_id, rows=ready)
-    progress.start(cfg.label, total=len(todo), cached=len(units) - sum(map(len, waiting.values())))
+    waiting = sum(1 for u in units if u.key in todo)
+    progress.start(cfg.label, total=len(todo), cached=len(units) - waiting)
     keys = list(todo)
-    for start in range(0, len(keys), batch_size):
+    for start in range(0, len(keys), batch_size):  # each batch commits its scores to the cache
         batch = keys[start : start + batch_size]
         scores = _score(cfg, metric, [todo[k] for k in batch], suite=suite)
-        rows = [(u.system, u.item_id, u.key) for k in batch for u in waiting[k]]
         store.put_batch(
             metric=cfg.label,
             judge=judge,
             scored=list(zip(batch, scores, strict=True)),
             run_id=run_id,
-            rows=rows,
+            rows=[],
         )
         progress.advance(len(batch))
+    # the run's rows, in plan order (item, then system), whether computed now or found cached
+    rows = [(u.system, u.item_id, u.key) for u in units]
+    store.put_batch(metric=cfg.label, judge=judge, scored=[], run_id=run_id, rows=rows)
     progress.finish()
     metric.close()
     return len(keys), len(units) - len(keys)

@@ -2,7 +2,9 @@
 
 :func:`load_suite` reads the YAML, the data and every system's outputs, looks up every metric and
 checks its params, locates every model and parses every gate. Anything wrong raises one
-:class:`UserError` naming the file, the YAML path (with its line) or the data row.
+:class:`UserError` naming the file, the YAML path (with its line) or the data row. A model that
+is not on this machine is noted, not raised: the suite is still well formed (``judge validate``
+warns), and :meth:`Suite.require_models` stops a run that needs it.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class MetricConfig:
     cls: type[Metric]
     params: MetricParams
     models: dict[str, models.Located] = field(default_factory=dict)
+    # model params whose model is not on this machine, with the error that says how to get it
+    missing: dict[str, UserError] = field(default_factory=dict)
 
     @property
     def yaml_path(self) -> str:
@@ -92,13 +96,21 @@ class MetricConfig:
     def score_names(self) -> tuple[str, ...]:
         return tuple(f"{self.label}.{s}" if s else self.label for s in self.cls.subscores)
 
+    def directions(self) -> dict[str, bool]:
+        """Each score name and whether higher is better."""
+        higher = self.cls.directions(self.params)
+        return dict(zip(self.score_names(), (higher[s] for s in self.cls.subscores), strict=True))
+
     def build(self, *, resolved: dict[str, ResolvedModel] | None = None) -> Metric:
         """A metric instance; without ``resolved``, models carry no fingerprint (validation)."""
         if resolved is None:
             resolved = {
-                k: ResolvedModel(k, loc.path, "unverified", loc.origin)
+                k: ResolvedModel(str(getattr(self.params, k)), loc.path, "unverified", loc.origin)
                 for k, loc in self.models.items()
             }
+            for k in self.missing:  # a path that does not exist: the metric reads nothing
+                reference = str(getattr(self.params, k))
+                resolved[k] = ResolvedModel(reference, Path(reference), "unavailable", "missing")
         return self.cls(params=self.params, models=resolved)
 
 
@@ -128,7 +140,25 @@ class Suite:
         return [n for m in self.metrics for n in m.score_names()]
 
     def higher_is_better(self) -> dict[str, bool]:
-        return {n: m.cls.higher_is_better for m in self.metrics for n in m.score_names()}
+        return {n: h for m in self.metrics for n, h in m.directions().items()}
+
+    def missing_models(self) -> list[UserError]:
+        """One error per model the suite names that is not on this machine."""
+        return [err for m in self.metrics for err in m.missing.values()]
+
+    def require_models(self) -> None:
+        """Raise the first missing model's error (saying how many more there are)."""
+        missing = self.missing_models()
+        if not missing:
+            return
+        first = missing[0]
+        more = (
+            f" ({len(missing) - 1} more model(s) of the suite are missing too; "
+            "`judge validate` lists them, `judge models pull --suite` fetches them)"
+            if len(missing) > 1
+            else ""
+        )
+        raise UserError(first.message + more, where=first.where)
 
 
 class _Where:
@@ -301,15 +331,15 @@ def _metric_configs(
         labels[label] = index
         params = _params(cls, m.params, where=lambda *p, i=index: where("metrics", i, "params", *p))
         params = _files_relative_to(params, base=base, where=where, index=index)
-        located = {}
+        located, missing = {}, {}
         for pname in model_param_names(cls.Params):
             try:
                 located[pname] = models.locate(str(getattr(params, pname)), base_dir=base)
             except UserError as exc:
-                raise UserError(
+                missing[pname] = UserError(
                     exc.message, where=where("metrics", index, "params", pname)
-                ) from None
-        configs.append(MetricConfig(index, label, cls, params, located))
+                )
+        configs.append(MetricConfig(index, label, cls, params, located, missing))
     return configs
 
 

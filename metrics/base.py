@@ -142,6 +142,8 @@ class Metric(ABC):
     requires: ClassVar[frozenset[FieldName]] = frozenset({"output"})
     subscores: ClassVar[tuple[str, ...]] = ("",)
     higher_is_better: ClassVar[bool] = True
+    # Sub-scores that go the other way (``nli.contradiction``: lower is better).
+    inverted: ClassVar[frozenset[str]] = frozenset()
     # Distributions whose versions are part of the judge's identity.
     libraries: ClassVar[tuple[str, ...]] = ()
 
@@ -194,6 +196,11 @@ class Metric(ABC):
         """A digest of :meth:`identity`: cached scores are shared only under an equal digest."""
         blob = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    @classmethod
+    def directions(cls, params: MetricParams) -> dict[str, bool]:
+        """For each sub-score, whether a higher value is better (params may decide it)."""
+        return {s: cls.higher_is_better != (s in cls.inverted) for s in cls.subscores}
 
     def score_names(self) -> tuple[str, ...]:
         """Full names of the sub-scores: ``bertscore.f1``, or the bare metric name."""

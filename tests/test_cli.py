@@ -11,21 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_judge
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def judge(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "judge", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        timeout=600,
-    )
+judge = run_judge
 
 
 def test_eval_writes_the_three_files(make_suite: Callable[..., Path], tmp_path: Path) -> None:
@@ -188,3 +176,90 @@ def test_report_escapes_untrusted_outputs(make_suite: Callable[..., Path], tmp_p
     html = (tmp_path / "out" / "report.html").read_text()
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_hub_judges_example_validates_and_eval_says_what_is_missing(tmp_path: Path) -> None:
+    suite = ROOT / "suites" / "support-bot-judges.yaml"
+    proc = judge("validate", str(suite), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: support-bot-judges: 48 items, 3 systems, 4 metrics, 4 gates")
+    warnings = proc.stderr.strip().splitlines()
+    assert len(warnings) == 3 and all(w.startswith("warning: ") for w in warnings)
+    strict = judge("validate", "--require-models", str(suite), cwd=tmp_path)
+    assert strict.returncode == 2
+    proc = judge("eval", str(suite), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "metrics[0].params.model: model 'MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli'" in line
+    assert "is not available offline" in line
+    assert "judge models pull MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli" in line
+    assert "2 more model(s) of the suite are missing too" in line
+    assert not (tmp_path / "judge.db").exists()
+
+
+@pytest.mark.model
+def test_model_judges_end_to_end_on_cached_hub_models(
+    make_suite: Callable[..., Path], tmp_path: Path, hub_cache: dict[str, Path]
+) -> None:
+    source = " ".join(f"Sentence {i} of a long article about the new park." for i in range(60))
+    items = [
+        {
+            "id": f"q{i}",
+            "source": f"The park opens in June. {source}",
+            "reference": "It opens in June.",
+        }
+        for i in range(4)
+    ]
+    suite = make_suite(
+        items=items,
+        outputs={"a": ["The park opens in June."] * 4, "b": ["The park is closed. Go away."] * 4},
+        metrics=[
+            {"name": "nli", "params": {"model": "tiny-org/tiny-nli"}},
+            {"name": "bartscore", "params": {"model": "tiny-org/tiny-bart", "direction": "f"}},
+            {"name": "toxicity", "params": {"model": "tiny-org/tiny-toxic"}},
+        ],
+        gates=["nli.score >= 0", {"metric": "toxicity", "stat": "max", "max": 1.0}],
+    )
+    proc = judge("eval", str(suite), "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert set(summary["metrics"]) == {"nli.score", "nli.contradiction", "bartscore", "toxicity"}
+    assert summary["higher_is_better"]["nli.contradiction"] is False
+    assert summary["flags"]["nli"]["chunked"] == 8  # every long source is read in chunks
+    judges = summary["judges"]
+    assert judges["nli"]["models"]["model"]["origin"] == "hf-cache"
+    assert judges["bartscore"]["libraries"]["transformers"] != "absent"
+    assert judges["nli"]["params"]["trust_remote_code"] is False
+    again = judge("eval", str(suite), "--out", "out2", cwd=tmp_path)
+    assert again.returncode == 0
+    work = json.loads((tmp_path / "out2" / "summary.json").read_text())["work"]
+    assert work["computed"] == {"nli": 0, "bartscore": 0, "toxicity": 0}
+    assert (tmp_path / "out" / "scores.csv").read_text() == (
+        tmp_path / "out2" / "scores.csv"
+    ).read_text()
+
+
+def test_validate_reads_model_configs_without_torch(
+    make_suite: Callable[..., Path], tmp_path: Path, hub_cache: dict[str, Path]
+) -> None:
+    suite = make_suite(
+        metrics=[
+            {"name": "nli", "params": {"model": "tiny-org/tiny-nli"}},
+            {"name": "bartscore", "params": {"model": "tiny-org/tiny-nli"}},  # wrong kind
+        ]
+    )
+    probe = (
+        "import sys, runpy; sys.argv = ['judge', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('judge', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, "validate", str(suite)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stdout.strip().endswith("NO-TORCH")
+    assert "metrics[1]: bartscore needs an encoder-decoder model" in proc.stderr
