@@ -95,12 +95,12 @@ def find_labels(*, suite: Suite, request: LabelsRequest) -> Labels:
     positive_from = request.positive_from
     if positive_from is None and spec is not None and spec.column == column:
         positive_from = spec.positive_from
-    file = request.file
-    if file is None and spec is not None and spec.file is not None:
-        file = suite.base_dir / spec.file
-    if file is not None:
-        values = _from_file(file, column=column, suite=suite)
-        return Labels(column, str(file), values, positive_from)
+    if request.file is not None:
+        values = _from_file(request.file, column=column, suite=suite)
+        return Labels(column, str(request.file), values, positive_from)
+    if spec is not None and spec.file is not None:
+        values = _from_file(suite.base_dir / spec.file, column=column, suite=suite)
+        return Labels(column, spec.file, values, positive_from)
     found = _from_outputs(suite, column) or _from_items(suite, column)
     if found is None:
         raise UserError(
