@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -181,6 +182,29 @@ def calibrate_command(
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     out.print(show.calibration_table(outcome.summary))
     click.echo(f"report: {outcome.out_dir / 'report.html'}")
+
+
+@cli.command("runs")
+@click.option("--suite", "suite_name", metavar="NAME", help="only runs of this suite")
+@_store_option
+@click.option("--limit", default=20, show_default=True, help="how many runs, newest first")
+@user_errors
+def runs_command(suite_name: str | None, store_path: Path, limit: int) -> None:
+    """List stored runs, newest first: ids to give to --baseline."""
+    from judge.store import Store
+
+    if not store_path.exists():
+        raise UserError("no result store here; run judge eval first", where=str(store_path))
+    store = Store(store_path)
+    try:
+        records = store.runs(suite=suite_name)[:limit]
+    finally:
+        store.close()
+    for r in records:
+        passed = (r.summary or {}).get("passed")
+        verdict = "-" if passed is None else ("passed" if passed else "FAILED")
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
+        click.echo(f"{r.run_id}  {r.suite}  {started}  {r.status}  {verdict}")
 
 
 @cli.command("validate")

@@ -367,3 +367,15 @@ def test_calibrate_writes_a_judge_card(make_suite: Callable[..., Path], tmp_path
     assert json.loads(proc.stdout)["labels"]["column"] == "stars"
     bad = judge("calibrate", str(suite), "--labels", "nope", cwd=tmp_path)
     assert bad.returncode == 2 and "no 'nope' column" in bad.stderr
+
+
+def test_runs_lists_stored_runs_for_baseline(
+    make_suite: Callable[..., Path], tmp_path: Path
+) -> None:
+    suite = make_suite(metrics=["exact_match"], gates=["exact_match >= 0.5"])
+    judge("eval", str(suite), "--out", "out", cwd=tmp_path)
+    run_id = json.loads((tmp_path / "out" / "summary.json").read_text())["run_id"]
+    proc = judge("runs", "--suite", "tiny", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(f"{run_id}  tiny  ") and "complete  FAILED" in proc.stdout
+    assert judge("runs", "--store", "none.db", cwd=tmp_path).returncode == 2
