@@ -33,7 +33,7 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -98,63 +98,57 @@ def _one_line(gate: Gate, body: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class ThresholdGate:
-    """A statistic of ``metric`` for each system must satisfy every bound."""
+@dataclass(frozen=True, kw_only=True)
+class _Options:
+    """What every gate takes besides its own fields (keyword-only, after them)."""
 
-    metric: str
-    stat: str
-    bounds: tuple[tuple[str, float], ...]
     systems: tuple[str, ...] | None = None
     severity: Severity = "fail"
     significant: bool = False
     alpha: float = DEFAULT_ALPHA
 
-    @property
-    def kind(self) -> str:
-        return "threshold"
 
-    def describe(self) -> str:
-        subject = self.metric if self.stat == "mean" else f"{self.stat}({self.metric})"
-        body = " and ".join(f"{subject} {op} {_num(value)}" for op, value in self.bounds)
-        return _one_line(self, body)
+def _bounds_text(subject: str, bounds: tuple[tuple[str, float], ...]) -> str:
+    return " and ".join(f"{subject} {op} {_num(value)}" for op, value in bounds)
 
 
 @dataclass(frozen=True)
-class PassRateGate:
+class ThresholdGate(_Options):
+    """A statistic of ``metric`` for each system must satisfy every bound."""
+
+    metric: str
+    stat: str
+    bounds: tuple[tuple[str, float], ...]
+    kind: ClassVar[str] = "threshold"
+
+    def describe(self) -> str:
+        subject = self.metric if self.stat == "mean" else f"{self.stat}({self.metric})"
+        return _one_line(self, _bounds_text(subject, self.bounds))
+
+
+@dataclass(frozen=True)
+class PassRateGate(_Options):
     """The share of items whose ``metric`` is ``cutoff_op cutoff`` must satisfy every bound."""
 
     metric: str
     cutoff_op: str
     cutoff: float
     bounds: tuple[tuple[str, float], ...]
-    systems: tuple[str, ...] | None = None
-    severity: Severity = "fail"
-    significant: bool = False
-    alpha: float = DEFAULT_ALPHA
-
-    @property
-    def kind(self) -> str:
-        return "pass_rate"
+    kind: ClassVar[str] = "pass_rate"
 
     def describe(self) -> str:
         subject = f"pass_rate({self.metric} {self.cutoff_op} {_num(self.cutoff)})"
-        body = " and ".join(f"{subject} {op} {_num(value)}" for op, value in self.bounds)
-        return _one_line(self, body)
+        return _one_line(self, _bounds_text(subject, self.bounds))
 
 
 @dataclass(frozen=True)
-class BaselineGate:
+class BaselineGate(_Options):
     """Each system may lose at most ``max_drop`` of ``metric``'s mean, paired item by item,
     against the system ``baseline``, or (``baseline=None``) against itself in the baseline run."""
 
     metric: str
     baseline: str | None
     max_drop: float = 0.0
-    systems: tuple[str, ...] | None = None
-    severity: Severity = "fail"
-    significant: bool = False
-    alpha: float = DEFAULT_ALPHA
     test: Test = "permutation"
 
     @property
@@ -251,16 +245,7 @@ def _parse_mapping(raw: dict[str, Any]) -> Gate:
     try:
         if "baseline" in raw or "baseline_run" in raw:
             b = BaselineGateSpec.model_validate(raw)
-            return BaselineGate(
-                b.metric,
-                b.baseline,
-                b.max_drop,
-                _tuple(b.systems),
-                b.severity,
-                b.significant,
-                b.alpha,
-                b.test,
-            )
+            return BaselineGate(b.metric, b.baseline, b.max_drop, b.test, **_options(b))
         t = ThresholdGateSpec.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -269,11 +254,20 @@ def _parse_mapping(raw: dict[str, Any]) -> Gate:
         raise GateError(f"{loc + ': ' if loc else ''}{msg}") from None
     bounds = [(">=", t.min)] if t.min is not None else []
     bounds += [("<=", t.max)] if t.max is not None else []
-    common = (_tuple(t.systems), t.severity, t.significant, t.alpha)
+    common = _options(t)
     if t.stat == "pass_rate":
         ((cut_op, cut),) = t.cutoffs()
-        return PassRateGate(t.metric, cut_op, cut, tuple(bounds), *common)
-    return ThresholdGate(t.metric, t.stat, tuple(bounds), *common)
+        return PassRateGate(t.metric, cut_op, cut, tuple(bounds), **common)
+    return ThresholdGate(t.metric, t.stat, tuple(bounds), **common)
+
+
+def _options(spec: _SpecBase) -> dict[str, Any]:
+    return {
+        "systems": _tuple(spec.systems),
+        "severity": spec.severity,
+        "significant": spec.significant,
+        "alpha": spec.alpha,
+    }
 
 
 def _tuple(values: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -284,10 +278,14 @@ def _parse_text(text: str) -> Gate:
     whole = _WHOLE.match(text)
     if whole is None or not whole["body"]:
         raise GateError(f"cannot read gate '{text}'; {_HOW_TO}")
-    systems = _tuple([s.strip() for s in whole["systems"].split(",")] if whole["systems"] else None)
-    severity: Severity = "warn" if whole["warn"] else "fail"
-    significant = whole["sig"] is not None
+    systems = [s.strip() for s in whole["systems"].split(",")] if whole["systems"] else None
     alpha = float(whole["alpha"]) if whole["alpha"] else DEFAULT_ALPHA
+    common: dict[str, Any] = {
+        "systems": _tuple(systems),
+        "severity": "warn" if whole["warn"] else "fail",
+        "significant": whole["sig"] is not None,
+        "alpha": alpha,
+    }
     if not 0 < alpha <= 0.5:
         raise GateError(f"alpha {_num(alpha)} in gate '{text}' must be in (0, 0.5]")
     body = whole["body"].strip()
@@ -298,15 +296,13 @@ def _parse_text(text: str) -> Gate:
         max_drop = float(compare["value"])
         if max_drop < 0:
             raise GateError(f"max_drop in gate '{text}' cannot be negative")
-        return BaselineGate(
-            compare["metric"], baseline, max_drop, systems, severity, significant, alpha, test
-        )
+        return BaselineGate(compare["metric"], baseline, max_drop, test, **common)
     if whole["test"]:
         raise GateError(f"'by {whole['test']} test' goes with a comparison ('drop vs'): '{text}'")
-    return _parse_bounds(text, body, (systems, severity, significant, alpha))
+    return _parse_bounds(text, body, common)
 
 
-def _parse_bounds(text: str, body: str, common: tuple[Any, ...]) -> Gate:
+def _parse_bounds(text: str, body: str, common: dict[str, Any]) -> Gate:
     parts = [_BOUND.match(part.strip()) for part in re.split(r"\s+and\s+", body)]
     if any(p is None for p in parts) or len(parts) > 2:
         raise GateError(f"cannot read gate '{text}'; {_HOW_TO}")
@@ -320,7 +316,7 @@ def _parse_bounds(text: str, body: str, common: tuple[Any, ...]) -> Gate:
     bounds = tuple((m["op"], float(m["value"])) for m in matches)
     if first["pr_metric"]:
         return PassRateGate(
-            first["pr_metric"], first["cut_op"], float(first["cut"]), bounds, *common
+            first["pr_metric"], first["cut_op"], float(first["cut"]), bounds, **common
         )
     stat = first["stat"] or "mean"
     if stat == "pass_rate":
@@ -329,7 +325,7 @@ def _parse_bounds(text: str, body: str, common: tuple[Any, ...]) -> Gate:
         raise GateError(
             f"unknown stat '{stat}' in gate '{text}'; use {', '.join(stats.STATS)} or pass_rate"
         )
-    return ThresholdGate(first["inner"] or first["metric"], stat, bounds, *common)
+    return ThresholdGate(first["inner"] or first["metric"], stat, bounds, **common)
 
 
 def _check_significance(gate: Gate) -> None:

@@ -120,7 +120,7 @@ def test_baseline_gate_respects_direction() -> None:
         ),
         (
             "warn: p10(grounding) > 0.3 for a, b",
-            ThresholdGate("grounding", "p10", ((">", 0.3),), ("a", "b"), "warn"),
+            ThresholdGate("grounding", "p10", ((">", 0.3),), systems=("a", "b"), severity="warn"),
         ),
         (
             "x >= 0.1 and x <= 0.5",
@@ -132,7 +132,7 @@ def test_baseline_gate_respects_direction() -> None:
         ),
         (
             "f1 drop vs gpt-large <= 0.02 significant by sign test for small",
-            BaselineGate("f1", "gpt-large", 0.02, ("small",), "fail", True, 0.05, "sign"),
+            BaselineGate("f1", "gpt-large", 0.02, "sign", systems=("small",), significant=True),
         ),
         ("f1 drop vs baseline run <= 0", BaselineGate("f1", None, 0.0)),
         ("f1 drop vs baseline <= 0", BaselineGate("f1", "baseline", 0.0)),  # a system 'baseline'
