@@ -89,7 +89,8 @@ class Check:
         return f"{self.system} {self.numbers}{verdict}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        # the check's own fields win over its supporting numbers (a comparison's two-sided p)
+        return {k: _finite(v) for k, v in self.data.items()} | {
             "system": self.system,
             "passed": self.passed,
             "skipped": self.skipped,
@@ -97,7 +98,6 @@ class Check:
             "p": _finite(self.p),
             "p_adjusted": _finite(self.p_adjusted),
             "detail": self.numbers,
-            **{k: _finite(v) for k, v in self.data.items()},
         }
 
 

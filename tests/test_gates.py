@@ -367,3 +367,14 @@ def test_baseline_run_gate_on_means_only_is_unpaired() -> None:
     assert "means only, unpaired" in check.numbers
     assert check.value == pytest.approx(0.6 - 0.8)
     assert check.p is not None and check.p < 0.001
+
+
+def test_check_json_keeps_the_gate_p_apart_from_the_comparison_p() -> None:
+    scores = _two_systems([0.8] * 20, [0.7] * 20)
+    (result,) = evaluate_gates(
+        [parse_gate("m drop vs A <= 0.05 significant")], scores=scores, higher_is_better={"m": True}
+    )
+    (check,) = result.to_json()["checks"]
+    assert check["p"] == result.checks[0].p  # one-sided, the gate's own
+    assert check["p_drop"] == check["p"] and check["delta"] == pytest.approx(-0.1)
+    assert check["n"] == 20 and check["passed"] is False
