@@ -116,7 +116,7 @@ def paired_permutation_p(
 
     ``alternative``: ``"two-sided"``, ``"less"`` (the mean difference is below 0) or
     ``"greater"``. Exact over all sign flips for n <= 16, Monte Carlo (seeded) otherwise, with the
-    add-one correction so that p is never 0.
+    add-one correction (see :func:`paired_permutation_pvalues` for the far tail).
     """
     _check_alternative(alternative)
     return paired_permutation_pvalues(diffs, seed=seed, resamples=resamples)[alternative]
@@ -125,7 +125,13 @@ def paired_permutation_p(
 def paired_permutation_pvalues(
     diffs: Sequence[float] | NDArray[np.float64], *, seed: int = 0, resamples: int = 10_000
 ) -> dict[Alternative, float]:
-    """The three p-values of :func:`paired_permutation_p` from one null distribution."""
+    """The three p-values of :func:`paired_permutation_p` from one null distribution.
+
+    A Monte Carlo p-value cannot go below ``1 / (resamples + 1)``; when no random flip is as
+    extreme as the observed mean, the p-value is the normal approximation of the sign-flip null
+    (mean 0, standard error ``sqrt(sum d**2) / n``), so that a Holm correction over many
+    comparisons can still reject a clear difference.
+    """
     arr = np.asarray(diffs, dtype=float)
     if arr.size == 0 or np.all(arr == 0):
         return {"two-sided": 1.0, "less": 1.0, "greater": 1.0}
@@ -139,7 +145,13 @@ def paired_permutation_pvalues(
         "greater": int(np.sum(means >= observed - eps)),
     }
     total = means.size + extra
-    return {alt: float((count + extra) / total) for alt, count in hits.items()}
+    pvalues = {alt: float((count + extra) / total) for alt, count in hits.items()}
+    if extra:  # Monte Carlo: beyond its resolution, the normal approximation of the same null
+        se = float(np.sqrt(np.sum(arr * arr))) / arr.size
+        for alt, count in hits.items():
+            if count == 0:
+                pvalues[alt] = min(pvalues[alt], z_test_p(float(observed), se=se, alternative=alt))
+    return pvalues
 
 
 def _sign_flip_means(
@@ -190,6 +202,8 @@ def bootstrap_p(
 
     ``"less"``: the share of bootstrap means at or above ``bound`` (add-one corrected), so
     p < alpha exactly when the one-sided ``1 - alpha`` percentile interval lies below ``bound``.
+    When no bootstrap mean reaches ``bound``, the normal approximation (the bootstrap's standard
+    error) gives the smaller p-value a many-comparison correction needs.
     """
     _check_alternative(alternative)
     arr = np.asarray(values, dtype=float)
@@ -197,7 +211,11 @@ def bootstrap_p(
         return 1.0
     means = bootstrap_means(arr, seed=seed, resamples=resamples)
     other_side = np.sum(means >= bound) if alternative == "less" else np.sum(means <= bound)
-    return float((other_side + 1) / (resamples + 1))
+    p = float((other_side + 1) / (resamples + 1))
+    if other_side == 0:  # beyond the bootstrap's resolution: its normal approximation
+        se = float(means.std())
+        p = min(p, z_test_p(float(arr.mean()) - bound, se=se, alternative=alternative))
+    return p
 
 
 def binomial_p(

@@ -183,3 +183,17 @@ def test_permutation_p_is_a_probability_and_mirror_symmetric(diffs: list[float],
 def test_bootstrap_ci_lies_within_the_data(values: list[float], seed: int) -> None:
     low, high = stats.bootstrap_ci(values, seed=seed, resamples=200)
     assert min(values) - 1e-9 <= low <= high <= max(values) + 1e-9
+
+
+def test_p_values_below_the_monte_carlo_resolution_survive_a_large_family() -> None:
+    rng = np.random.default_rng(8)
+    diffs = rng.normal(-0.1, 0.05, size=80)  # an unmistakable drop
+    p = stats.paired_permutation_p(diffs, resamples=2000, alternative="less")
+    assert p < 1 / 2001  # finer than the Monte Carlo floor
+    assert stats.holm([p] + [0.5] * 499)[0] < 0.05  # still significant among 500 comparisons
+    # a p-value the Monte Carlo test can resolve is left as it is
+    noise = rng.normal(0, 0.05, size=80)
+    mc = stats.paired_permutation_p(noise, resamples=2000, alternative="less")
+    assert mc * 2001 == pytest.approx(round(mc * 2001))
+    far = stats.bootstrap_p(rng.normal(0.5, 0.05, 50), bound=0.8, alternative="less", resamples=500)
+    assert far < 1 / 501
