@@ -252,15 +252,6 @@ def z_test_p(delta: float, *, se: float, alternative: Alternative = "two-sided")
     return float(min(1.0, 2 * norm.sf(abs(z))))
 
 
-def pass_count(
-    values: Sequence[float] | NDArray[np.float64], *, cutoff: float, above: bool = True
-) -> tuple[int, int]:
-    """How many values are strictly above ``cutoff`` (or strictly below it), and of how many."""
-    arr = np.asarray(values, dtype=float)
-    hits = arr > cutoff if above else arr < cutoff
-    return int(np.sum(hits)), int(arr.size)
-
-
 def wilson_interval(successes: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a proportion (a pass rate)."""
     from scipy.stats import norm
