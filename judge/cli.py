@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -54,34 +55,120 @@ def cli() -> None:
     """Small models as judges of LLM outputs: score suites, gate CI, render reports."""
 
 
+def _store_option(func: F) -> F:
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(path_type=Path),
+        default="judge.db",
+        envvar="JUDGE_STORE",
+        show_default=True,
+        help="the SQLite result store and cache",
+    )(func)
+
+
+def _out_option(func: F) -> F:
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        help="folder for report.html, summary.json, scores.csv [default: judge-runs/RUN_ID]",
+    )(func)
+
+
 @cli.command("eval")
 @click.argument("suite", type=click.Path(path_type=Path))
+@_out_option
+@_store_option
 @click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    help="folder for report.html, summary.json, scores.csv [default: judge-runs/RUN_ID]",
+    "--baseline",
+    metavar="REF",
+    help="compare with an earlier run: 'latest' (the last stored run of this suite), a run id, "
+    "or a run folder or summary.json (such as the main branch's CI artifact)",
 )
 @click.option(
-    "--store",
-    "store_path",
-    type=click.Path(path_type=Path),
-    default="judge.db",
-    envvar="JUDGE_STORE",
-    show_default=True,
-    help="the SQLite result store and cache",
+    "--allow-judge-change",
+    is_flag=True,
+    help="compare with a baseline scored by other judges (changed fingerprints)",
 )
 @click.option("--junit", type=click.Path(path_type=Path), help="write gate results as JUnit XML")
 @click.option("--quiet", "-q", is_flag=True, help="no progress output")
 @user_errors
 def eval_command(
-    suite: Path, out_dir: Path | None, store_path: Path, junit: Path | None, quiet: bool
+    suite: Path,
+    out_dir: Path | None,
+    store_path: Path,
+    baseline: str | None,
+    allow_judge_change: bool,
+    junit: Path | None,
+    quiet: bool,
 ) -> None:
-    """Score SUITE, store the scores, check its gates and write the report."""
+    """Score SUITE, store the scores, check its gates and write the report.
+
+    On GitHub Actions (GITHUB_STEP_SUMMARY set) it also writes a markdown summary and
+    annotations for failing gates.
+    """
+    from judge.pipeline import evaluate
+    from judge.progress import make_progress
+    from judge.publish import publish
+
+    outcome = evaluate(
+        suite_path=suite,
+        out_dir=out_dir,
+        store_path=store_path,
+        progress=make_progress(quiet=quiet),
+        baseline=baseline,
+        allow_judge_change=allow_judge_change,
+    )
+    publish(outcome, junit=junit)
+    if not outcome.passed:
+        sys.exit(EXIT_GATE_FAILED)
+
+
+@cli.command("calibrate")
+@click.argument("suite", type=click.Path(path_type=Path))
+@click.option(
+    "--labels",
+    "column",
+    metavar="COLUMN",
+    help="the human label column [default: the suite's labels.column]",
+)
+@click.option(
+    "--labels-file",
+    type=click.Path(path_type=Path),
+    help="CSV/JSONL with id, system and COLUMN [default: the suite's labels.file, else the "
+    "outputs files, else the data]",
+)
+@click.option(
+    "--positive-from",
+    type=float,
+    help="labels at or above this count as positive, for ROC-AUC and a threshold",
+)
+@_out_option
+@_store_option
+@click.option("--json", "as_json", is_flag=True, help="print the judge card as JSON")
+@click.option("--quiet", "-q", is_flag=True, help="no progress output")
+@user_errors
+def calibrate_command(
+    suite: Path,
+    column: str | None,
+    labels_file: Path | None,
+    positive_from: float | None,
+    out_dir: Path | None,
+    store_path: Path,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Meta-evaluate SUITE's judges against human labels: a judge card per score.
+
+    Spearman, Kendall and Pearson correlations with bootstrap CIs; for binary labels (or
+    --positive-from) ROC-AUC and the best threshold. The card goes into summary.json
+    ("calibration") and the report.
+    """
     from rich.console import Console
 
     from judge import console as show
-    from judge.junit import write_junit
+    from judge.labels import LabelsRequest
     from judge.pipeline import evaluate
     from judge.progress import make_progress
 
@@ -90,16 +177,37 @@ def eval_command(
         out_dir=out_dir,
         store_path=store_path,
         progress=make_progress(quiet=quiet),
+        labels=LabelsRequest(column=column, file=labels_file, positive_from=positive_from),
     )
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    out.print(show.results_table(outcome.summary))
-    show.print_gates(out, outcome.gates)
-    if junit is not None:
-        write_junit(path=junit, suite=outcome.suite.name, results=outcome.gates)
-    verdict = "[green]passed[/green]" if outcome.passed else "[red]FAILED[/red]"
-    out.print(f"{verdict} · report: {outcome.out_dir / 'report.html'}")
-    if not outcome.passed:
-        sys.exit(EXIT_GATE_FAILED)
+    if as_json:
+        click.echo(json.dumps(outcome.summary["calibration"], indent=2))
+        return
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    out.print(show.calibration_table(outcome.summary))
+    click.echo(f"report: {outcome.out_dir / 'report.html'}")
+
+
+@cli.command("runs")
+@click.option("--suite", "suite_name", metavar="NAME", help="only runs of this suite")
+@_store_option
+@click.option("--limit", default=20, show_default=True, help="how many runs, newest first")
+@user_errors
+def runs_command(suite_name: str | None, store_path: Path, limit: int) -> None:
+    """List stored runs, newest first: ids to give to --baseline."""
+    from judge.store import Store
+
+    if not store_path.exists():
+        raise UserError("no result store here; run judge eval first", where=str(store_path))
+    store = Store(store_path)
+    try:
+        records = store.runs(suite=suite_name)[:limit]
+    finally:
+        store.close()
+    for r in records:
+        passed = (r.summary or {}).get("passed")
+        verdict = "-" if passed is None else ("passed" if passed else "FAILED")
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
+        click.echo(f"{r.run_id}  {r.suite}  {started}  {r.status}  {verdict}")
 
 
 @cli.command("validate")

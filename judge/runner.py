@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,8 +114,13 @@ def run_suite(
     progress: Progress | None = None,
     run_id: str | None = None,
     batch_size: int = DEFAULT_BATCH,
+    check_judges: Callable[[dict[str, dict[str, Any]]], None] | None = None,
 ) -> RunResult:
-    """Score every metric of ``suite`` for every system and item, through the store's cache."""
+    """Score every metric of ``suite`` for every system and item, through the store's cache.
+
+    ``check_judges`` sees every judge's identity before anything is written or scored, and may
+    refuse the run by raising (such as a baseline run scored by other judges).
+    """
     progress = progress or NullProgress()
     t0 = time.perf_counter()
     result = RunResult(run_id=run_id or new_run_id(), judges={})
@@ -125,6 +130,13 @@ def run_suite(
         judge = metric.fingerprint()
         result.judges[cfg.label] = judge_info(cfg, metric, judge)
         built.append((cfg, metric, judge))
+    if check_judges is not None:
+        try:
+            check_judges(result.judges)
+        except BaseException:
+            for _, metric, _ in built:
+                metric.close()
+            raise
     store.create_run(
         run_id=result.run_id,
         suite=suite.name,

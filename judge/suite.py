@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -53,6 +53,20 @@ class SystemSpec(BaseModel):
     column: str = Field(default="output", description="the column holding the output text")
 
 
+class LabelsSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = Field(
+        default=None,
+        description="CSV or JSONL with id, system and the label column, relative to the suite "
+        "file; default: look in the systems' outputs files, then in the data",
+    )
+    column: str = Field(description="the column holding the human label")
+    positive_from: float | None = Field(
+        default=None, description="labels at or above this count as positive (ROC-AUC)"
+    )
+
+
 class SuiteSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,6 +81,13 @@ class SuiteSpec(BaseModel):
     )
     seed: int = Field(default=0, description="seed of the bootstrap resampling")
     bootstrap: int = Field(default=1000, ge=100, le=100_000, description="bootstrap resamples")
+    correction: Literal["holm", "none"] = Field(
+        default="holm",
+        description="adjustment of the p-values of significant gates gating one build",
+    )
+    labels: LabelsSpec | None = Field(
+        default=None, description="human labels for `judge calibrate`"
+    )
 
     @field_validator("systems")
     @classmethod
@@ -123,6 +144,7 @@ class Suite:
     outputs: dict[str, dict[str, str]]  # system -> item id -> output
     metrics: list[MetricConfig]
     gates: list[gates_mod.Gate]
+    gate_lines: list[int | None] = field(default_factory=list)  # each gate's line in the file
 
     @property
     def name(self) -> str:
@@ -197,6 +219,14 @@ def load_suite(path: Path | str) -> Suite:
         gates=[],
     )
     suite.gates = _gates(spec, suite, where=where)
+    suite.gate_lines = [line_of(text, ("gates", i)) for i in range(len(suite.gates))]
+    if spec.labels is not None and spec.labels.file is not None:
+        labels_file = base / spec.labels.file
+        if not labels_file.is_file():
+            raise UserError(
+                f"labels file {labels_file} not found (paths are relative to the suite file)",
+                where=where("labels", "file"),
+            )
     if spec.baseline is not None and spec.baseline not in outputs:
         raise UserError(
             f"unknown system '{spec.baseline}'; the suite's systems: {', '.join(outputs)}",
@@ -252,7 +282,13 @@ def _best_error(exc: ValidationError) -> Any:
 
 def _clean_loc(loc: tuple[Any, ...]) -> list[str | int]:
     """Drop pydantic's union branch names (``str``, ``MetricSpec``...) from a location."""
-    branches = {"str", "MetricSpec", "SystemSpec", "function-after[_system_names(), dict]"}
+    branches = {
+        "str",
+        "MetricSpec",
+        "SystemSpec",
+        "LabelsSpec",
+        "function-after[_system_names(), dict]",
+    }
     return [p for p in loc if not (isinstance(p, str) and p in branches)]
 
 
@@ -264,6 +300,8 @@ def _key_hint(key: str, parent: list[str | int]) -> str:
         known = ["name", "as", "params"]
     elif parent and parent[0] == "systems":
         known = list(SystemSpec.model_fields)
+    elif parent and parent[0] == "labels":
+        known = list(LabelsSpec.model_fields)
     close = difflib.get_close_matches(key, known, n=1)
     return f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(known)})"
 

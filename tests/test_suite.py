@@ -182,3 +182,19 @@ def test_rescale_without_a_shipped_baseline_is_a_user_error(
     metric = {"name": "bertscore", "params": {"rescale_with_baseline": True}}
     message = _error(make_suite(metrics=[metric]))
     assert "bert-score ships no rescale baseline for model 'all-MiniLM-L6-v2'" in message
+
+
+def test_labels_and_correction_keys_are_checked(make_suite: Callable[..., Path]) -> None:
+    missing = _error(make_suite(extra={"labels": {"file": "nope.csv", "column": "stars"}}))
+    assert "labels.file: labels file" in missing and "nope.csv not found" in missing
+    typo = _error(make_suite(extra={"labels": {"column": "stars", "positive_form": 4}}))
+    assert "unknown key 'positive_form'; did you mean 'positive_from'?" in typo
+    assert "correction" in _error(make_suite(extra={"correction": "bonferroni"}))
+    suite = load_suite(
+        make_suite(gates=["rouge.rouge1 >= 0.1", {"metric": "rouge.rouge2", "min": 0}])
+    )
+    text = suite.path.read_text().splitlines()
+    assert [text[n - 1].strip() for n in suite.gate_lines if n] == [
+        "- rouge.rouge1 >= 0.1",
+        "- metric: rouge.rouge2",
+    ]
