@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -28,6 +29,9 @@ EXIT_GATE_FAILED = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
+_OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+# Whether the user's own environment asked for offline mode (main() sets it for everyone else).
+_user_offline = False
 
 
 class Terminated(KeyboardInterrupt):
@@ -71,38 +75,64 @@ def cli() -> None:
     """Small models as judges of LLM outputs: score suites, gate CI, render reports."""
 
 
+def _store_option(func: F) -> F:
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(path_type=Path),
+        default="judge.db",
+        envvar="JUDGE_STORE",
+        show_default=True,
+        help="the SQLite result store and cache",
+    )(func)
+
+
+def _out_option(func: F) -> F:
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        help="folder for report.html, summary.json, scores.csv [default: judge-runs/RUN_ID]",
+    )(func)
+
+
 @cli.command("eval")
 # readable=False: judge checks the file itself and says what is wrong in one line
 @click.argument("suite", type=click.Path(path_type=Path, readable=False))
+@_out_option
+@_store_option
 @click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    help="folder for report.html, summary.json, scores.csv [default: judge-runs/RUN_ID]",
+    "--baseline",
+    metavar="REF",
+    help="compare with an earlier run: 'latest' (the last stored run of this suite), a run id, "
+    "or a run folder or summary.json (such as the main branch's CI artifact)",
 )
 @click.option(
-    "--store",
-    "store_path",
-    type=click.Path(path_type=Path),
-    default="judge.db",
-    envvar="JUDGE_STORE",
-    show_default=True,
-    help="the SQLite result store and cache",
+    "--allow-judge-change",
+    is_flag=True,
+    help="compare with a baseline scored by other judges (changed fingerprints)",
 )
 @click.option("--junit", type=click.Path(path_type=Path), help="write gate results as JUnit XML")
 @click.option("--quiet", "-q", is_flag=True, help="no progress output")
 @user_errors
 def eval_command(
-    suite: Path, out_dir: Path | None, store_path: Path, junit: Path | None, quiet: bool
+    suite: Path,
+    out_dir: Path | None,
+    store_path: Path,
+    baseline: str | None,
+    allow_judge_change: bool,
+    junit: Path | None,
+    quiet: bool,
 ) -> None:
-    """Score SUITE, store the scores, check its gates and write the report."""
-    from rich.console import Console
+    """Score SUITE, store the scores, check its gates and write the report.
 
-    from judge import console as show
-    from judge.junit import write_junit
+    On GitHub Actions (GITHUB_STEP_SUMMARY set) it also writes a markdown summary and
+    annotations for failing gates.
+    """
     from judge.paths import check_target
     from judge.pipeline import evaluate
     from judge.progress import make_progress
+    from judge.publish import publish
 
     if junit is not None:
         check_target(junit, option="--junit", folder=False)
@@ -111,31 +141,129 @@ def eval_command(
         out_dir=out_dir,
         store_path=store_path,
         progress=make_progress(quiet=quiet),
+        baseline=baseline,
+        allow_judge_change=allow_judge_change,
     )
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    out.print(show.results_table(outcome.summary))
-    show.print_gates(out, outcome.gates)
-    show.print_skipped(out, outcome.summary)
-    if junit is not None:
-        write_junit(path=junit, suite=outcome.suite.name, results=outcome.gates)
-    verdict = "[green]passed[/green]" if outcome.passed else "[red]FAILED[/red]"
-    out.print(f"{verdict} · report: {show.safe(outcome.out_dir / 'report.html')}")
+    publish(outcome, junit=junit)
     if not outcome.passed:
         sys.exit(EXIT_GATE_FAILED)
 
 
+@cli.command("calibrate")
+@click.argument("suite", type=click.Path(path_type=Path, readable=False))
+@click.option(
+    "--labels",
+    "column",
+    metavar="COLUMN",
+    help="the human label column [default: the suite's labels.column]",
+)
+@click.option(
+    "--labels-file",
+    type=click.Path(path_type=Path),
+    help="CSV/JSONL with id, system and COLUMN [default: the suite's labels.file, else the "
+    "outputs files, else the data]",
+)
+@click.option(
+    "--positive-from",
+    type=float,
+    help="labels at or above this count as positive, for ROC-AUC and a threshold",
+)
+@_out_option
+@_store_option
+@click.option("--json", "as_json", is_flag=True, help="print the judge card as JSON")
+@click.option("--quiet", "-q", is_flag=True, help="no progress output")
+@user_errors
+def calibrate_command(
+    suite: Path,
+    column: str | None,
+    labels_file: Path | None,
+    positive_from: float | None,
+    out_dir: Path | None,
+    store_path: Path,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Meta-evaluate SUITE's judges against human labels: a judge card per score.
+
+    Spearman, Kendall and Pearson correlations with bootstrap CIs; for binary labels (or
+    --positive-from) ROC-AUC and the best threshold. The card goes into summary.json
+    ("calibration") and the report.
+    """
+    from rich.console import Console
+
+    from judge import console as show
+    from judge.labels import LabelsRequest
+    from judge.pipeline import evaluate
+    from judge.progress import make_progress
+
+    outcome = evaluate(
+        suite_path=suite,
+        out_dir=out_dir,
+        store_path=store_path,
+        progress=make_progress(quiet=quiet),
+        labels=LabelsRequest(column=column, file=labels_file, positive_from=positive_from),
+    )
+    if as_json:
+        click.echo(json.dumps(outcome.summary["calibration"], indent=2))
+        return
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    out.print(show.calibration_table(outcome.summary))
+    show.print_skipped(out, outcome.summary)
+    click.echo(f"report: {printable(str(outcome.out_dir / 'report.html'))}")
+
+
+@cli.command("runs")
+@click.option("--suite", "suite_name", metavar="NAME", help="only runs of this suite")
+@_store_option
+@click.option("--limit", default=20, show_default=True, help="how many runs, newest first")
+@user_errors
+def runs_command(suite_name: str | None, store_path: Path, limit: int) -> None:
+    """List stored runs, newest first: ids to give to --baseline."""
+    from judge.store import Store
+
+    if not store_path.exists():
+        raise UserError("no result store here; run judge eval first", where=str(store_path))
+    store = Store(store_path)
+    try:
+        records = store.runs(suite=suite_name)[:limit]
+    finally:
+        store.close()
+    for r in records:
+        passed = (r.summary or {}).get("passed")
+        verdict = "-" if passed is None else ("passed" if passed else "FAILED")
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
+        click.echo(printable(f"{r.run_id}  {r.suite}  {started}  {r.status}  {verdict}"))
+
+
 @cli.command("validate")
 @click.argument("suite", type=click.Path(path_type=Path, readable=False))
+@click.option(
+    "--require-models",
+    is_flag=True,
+    help="a model that is not on this machine is an error (exit 2), not a warning",
+)
 @user_errors
-def validate_command(suite: Path) -> None:
-    """Check SUITE (files, columns, ids, metrics, params, models, gates) without loading a model."""
+def validate_command(suite: Path, require_models: bool) -> None:
+    """Check SUITE (files, columns, ids, metrics, params, models, gates) without loading a model.
+
+    A model that is not on this machine is a warning here (the suite itself is right) and an
+    error for `judge eval`; `judge models pull --suite SUITE` fetches the missing ones.
+    """
     from judge.suite import load_suite
 
     loaded = load_suite(suite)
+    missing = loaded.missing_models()
+    if require_models:
+        loaded.require_models()
     click.echo(
-        f"ok: {loaded.name}: {len(loaded.items)} items, {len(loaded.systems)} systems, "
-        f"{len(loaded.metrics)} metrics, {len(loaded.gates)} gates"
+        printable(
+            f"ok: {loaded.name}: {len(loaded.items)} items, {len(loaded.systems)} systems, "
+            f"{len(loaded.metrics)} metrics, {len(loaded.gates)} gates"
+            + (f"; {len(missing)} model(s) not on this machine" if missing else "")
+        )
     )
+    for err in missing:
+        click.echo(f"warning: {printable(str(err))}", err=True)
 
 
 @cli.command("metrics")
@@ -155,9 +283,83 @@ def metrics_command(as_json: bool) -> None:
         print_catalogue(Console(highlight=False), catalogue)
 
 
+@cli.group("models", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="print the list as JSON")
+@click.pass_context
+@user_errors
+def models_command(ctx: click.Context, as_json: bool) -> None:
+    """List the models on this machine: bundled ones and the Hugging Face cache."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.console import Console
+
+    from judge.console import print_models
+    from judge.hub import available
+    from judge.models import hf_cache_dir
+
+    entries = available()
+    if as_json:
+        click.echo(json.dumps([e.to_json() for e in entries], indent=2))
+    else:
+        out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+        print_models(out, entries, cache=str(hf_cache_dir()))
+
+
+@models_command.command("pull")
+@click.argument("references", nargs=-1)
+@click.option(
+    "--suite",
+    type=click.Path(path_type=Path),
+    help="also pull every hub model SUITE names that is not on this machine",
+)
+@user_errors
+def pull_command(references: tuple[str, ...], suite: Path | None) -> None:
+    """Fetch hub models (org/name[@revision]) into the Hugging Face cache, for offline runs.
+
+    The only command that reaches the hub; `judge eval` never downloads anything.
+    """
+    from judge import hub
+    from judge.models import fingerprint, is_hub_id
+
+    not_hub = [r for r in references if not is_hub_id(r)]
+    if not_hub:
+        raise UserError(f"'{not_hub[0]}' is not a hub id (org/name or org/name@revision)")
+    if _user_offline:
+        raise UserError(
+            "HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set in your environment, so nothing "
+            "may be fetched; unset it to pull"
+        )
+    wanted = list(references) + (_missing_hub_models(suite) if suite is not None else [])
+    if not wanted:
+        click.echo("nothing to pull: name hub ids, or a suite whose models are missing")
+        return
+    for reference in dict.fromkeys(wanted):
+        path = hub.pull(reference)
+        click.echo(f"pulled {reference} into {path} (fingerprint {fingerprint(path)})")
+
+
+def _missing_hub_models(suite: Path) -> list[str]:
+    from judge.models import is_hub_id
+    from judge.suite import load_suite
+
+    loaded = load_suite(suite)
+    found = []
+    for cfg in loaded.metrics:
+        for param, err in cfg.missing.items():
+            reference = str(getattr(cfg.params, param))
+            if not is_hub_id(reference):
+                raise UserError(f"cannot pull '{reference}': not a hub id", where=err.where)
+            found.append(reference)
+    return found
+
+
 def main() -> None:
+    global _user_offline
+    _user_offline = any(
+        os.environ.get(name, "").upper() in ("1", "ON", "YES", "TRUE") for name in _OFFLINE_VARS
+    )
     # Offline by default: nothing is fetched from a hub and nothing reports home during a run.
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
+    for name in (*_OFFLINE_VARS, "HF_HUB_DISABLE_TELEMETRY"):
         os.environ.setdefault(name, "1")
     signal.signal(signal.SIGTERM, _terminate)
     try:

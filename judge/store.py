@@ -18,7 +18,7 @@ import os
 import platform
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -294,47 +294,22 @@ class Store:
 
     @guarded
     def scores(self, run_id: str) -> list[StoredScore]:
-        """The run's scores ordered by metric (suite order), item, then system.
+        """The run's scores in the order the runner writes them: by metric (suite order), then
+        item, then system (plan order, see :func:`judge.runner.run_suite`).
 
-        The order depends only on the run, never on which scores came from the cache or in which
-        batch they were computed, so an interrupted and resumed run reads as an uninterrupted one.
+        The runner writes a metric's rows once all of them are scored or found in the cache, so
+        the order never depends on which scores were cached or in which batch they were computed:
+        an interrupted and resumed run reads as an uninterrupted one.
         """
         rows = self._db.execute(
             "SELECT s.metric, s.system, s.item_id, c.value_json, c.details_json, c.flags_json "
             "FROM scores s JOIN cache c ON c.key = s.key WHERE s.run_id=? ORDER BY s.rowid",
             (run_id,),
         )
-        scores = [
+        return [
             StoredScore(m, s, i, json.loads(v), json.loads(d), json.loads(f))
             for m, s, i, v, d, f in rows
         ]
-        order = self._order(run_id)
-        return sorted(scores, key=lambda sc: order(sc.metric, sc.item_id, sc.system))
-
-    def _order(self, run_id: str) -> Callable[[str, str, str], tuple[int, int, int]]:
-        run = self._db.execute("SELECT info_json FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        labels = list(json.loads(run[0]).get("judges", {})) if run else []
-        items = self._db.execute(
-            "SELECT json_extract(item_json, '$.id') FROM items WHERE run_id=? ORDER BY position",
-            (run_id,),
-        )
-        systems = self._db.execute(
-            "SELECT system FROM outputs WHERE run_id=? GROUP BY system ORDER BY MIN(rowid)",
-            (run_id,),
-        )
-        metric_pos = {m: i for i, m in enumerate(labels)}
-        item_pos = {str(r[0]): i for i, r in enumerate(items)}
-        system_pos = {str(r[0]): i for i, r in enumerate(systems)}
-        last = len(labels) + len(item_pos) + len(system_pos)  # unknown names sort last, stably
-
-        def key(metric: str, item_id: str, system: str) -> tuple[int, int, int]:
-            return (
-                metric_pos.get(metric, last),
-                item_pos.get(item_id, last),
-                system_pos.get(system, last),
-            )
-
-        return key
 
     # -- model file digests (models.DigestCache) --------------------------------------------
 

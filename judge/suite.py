@@ -2,7 +2,9 @@
 
 :func:`load_suite` reads the YAML, the data and every system's outputs, looks up every metric and
 checks its params, locates every model and parses every gate. Anything wrong raises one
-:class:`UserError` naming the file, the YAML path (with its line) or the data row.
+:class:`UserError` naming the file, the YAML path (with its line) or the data row. A model that
+is not on this machine is noted, not raised: the suite is still well formed (``judge validate``
+warns), and :meth:`Suite.require_models` stops a run that needs it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from metrics.base import (
     ResolvedModel,
     file_param_names,
     model_param_names,
+    remote_code_param_names,
 )
 
 _LABEL = re.compile(r"^[A-Za-z_][\w\-]*$")
@@ -49,6 +52,20 @@ class SystemSpec(BaseModel):
 
     file: str = Field(description="JSONL or CSV file with columns id and the output column")
     column: str = Field(default="output", description="the column holding the output text")
+
+
+class LabelsSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = Field(
+        default=None,
+        description="CSV or JSONL with id, system and the label column, relative to the suite "
+        "file; default: look in the systems' outputs files, then in the data",
+    )
+    column: str = Field(description="the column holding the human label")
+    positive_from: float | None = Field(
+        default=None, description="labels at or above this count as positive (ROC-AUC)"
+    )
 
 
 class SuiteSpec(BaseModel):
@@ -76,6 +93,13 @@ class SuiteSpec(BaseModel):
     batch_size: int = Field(
         default=512, ge=1, le=1_000_000, description="units scored and committed together"
     )
+    correction: Literal["holm", "none"] = Field(
+        default="holm",
+        description="adjustment of the p-values of significant gates gating one build",
+    )
+    labels: LabelsSpec | None = Field(
+        default=None, description="human labels for `judge calibrate`"
+    )
 
     @field_validator("systems")
     @classmethod
@@ -95,6 +119,8 @@ class MetricConfig:
     cls: type[Metric]
     params: MetricParams
     models: dict[str, models.Located] = field(default_factory=dict)
+    # model params whose model is not on this machine, with the error that says how to get it
+    missing: dict[str, UserError] = field(default_factory=dict)
 
     @property
     def yaml_path(self) -> str:
@@ -103,13 +129,21 @@ class MetricConfig:
     def score_names(self) -> tuple[str, ...]:
         return tuple(f"{self.label}.{s}" if s else self.label for s in self.cls.subscores)
 
+    def directions(self) -> dict[str, bool]:
+        """Each score name and whether higher is better."""
+        higher = self.cls.directions(self.params)
+        return dict(zip(self.score_names(), (higher[s] for s in self.cls.subscores), strict=True))
+
     def build(self, *, resolved: dict[str, ResolvedModel] | None = None) -> Metric:
         """A metric instance; without ``resolved``, models carry no fingerprint (validation)."""
         if resolved is None:
             resolved = {
-                k: ResolvedModel(k, loc.path, "unverified", loc.origin)
+                k: ResolvedModel(str(getattr(self.params, k)), loc.path, "unverified", loc.origin)
                 for k, loc in self.models.items()
             }
+            for k in self.missing:  # a path that does not exist: the metric reads nothing
+                reference = str(getattr(self.params, k))
+                resolved[k] = ResolvedModel(reference, Path(reference), "unavailable", "missing")
         return self.cls(params=self.params, models=resolved)
 
 
@@ -122,6 +156,7 @@ class Suite:
     outputs: dict[str, dict[str, str]]  # system -> item id -> output
     metrics: list[MetricConfig]
     gates: list[gates_mod.Gate]
+    gate_lines: list[int | None] = field(default_factory=list)  # each gate's line in the file
 
     @property
     def name(self) -> str:
@@ -139,7 +174,25 @@ class Suite:
         return [n for m in self.metrics for n in m.score_names()]
 
     def higher_is_better(self) -> dict[str, bool]:
-        return {n: m.cls.higher_is_better for m in self.metrics for n in m.score_names()}
+        return {n: h for m in self.metrics for n, h in m.directions().items()}
+
+    def missing_models(self) -> list[UserError]:
+        """One error per model the suite names that is not on this machine."""
+        return [err for m in self.metrics for err in m.missing.values()]
+
+    def require_models(self) -> None:
+        """Raise the first missing model's error (saying how many more there are)."""
+        missing = self.missing_models()
+        if not missing:
+            return
+        first = missing[0]
+        more = (
+            f" ({len(missing) - 1} more model(s) of the suite are missing too; "
+            "`judge validate` lists them, `judge models pull --suite` fetches them)"
+            if len(missing) > 1
+            else ""
+        )
+        raise UserError(first.message + more, where=first.where)
 
     def skipped(self) -> dict[str, list[str]]:
         """System -> ids of items whose empty output is not scored (``empty_outputs: skip``)."""
@@ -190,6 +243,14 @@ def load_suite(path: Path | str) -> Suite:
         gates=[],
     )
     suite.gates = _gates(spec, suite, where=where)
+    suite.gate_lines = [line_of(text, ("gates", i)) for i in range(len(suite.gates))]
+    if spec.labels is not None and spec.labels.file is not None:
+        labels_file = base / spec.labels.file
+        if not labels_file.is_file():
+            raise UserError(
+                f"labels file {labels_file} not found (paths are relative to the suite file)",
+                where=where("labels", "file"),
+            )
     if spec.baseline is not None and spec.baseline not in outputs:
         raise UserError(
             f"unknown system '{spec.baseline}'; the suite's systems: {', '.join(outputs)}",
@@ -251,7 +312,13 @@ def _best_error(exc: ValidationError) -> Any:
 
 def _clean_loc(loc: tuple[Any, ...]) -> list[str | int]:
     """Drop pydantic's union branch names (``str``, ``MetricSpec``...) from a location."""
-    branches = {"str", "MetricSpec", "SystemSpec", "function-after[_system_names(), dict]"}
+    branches = {
+        "str",
+        "MetricSpec",
+        "SystemSpec",
+        "LabelsSpec",
+        "function-after[_system_names(), dict]",
+    }
     return [p for p in loc if not (isinstance(p, str) and p in branches)]
 
 
@@ -263,6 +330,8 @@ def _key_hint(key: str, parent: list[str | int]) -> str:
         known = ["name", "as", "params"]
     elif parent and parent[0] == "systems":
         known = list(SystemSpec.model_fields)
+    elif parent and parent[0] == "labels":
+        known = list(LabelsSpec.model_fields)
     close = difflib.get_close_matches(key, known, n=1)
     return f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(known)})"
 
@@ -338,26 +407,35 @@ def _metric_configs(
         labels[label] = index
         params = _params(cls, m.params, where=lambda *p, i=index: where("metrics", i, "params", *p))
         params = _files_relative_to(params, base=base, where=where, index=index)
-        located = _locate_models(cls, params, base=base, where=where, index=index)
-        configs.append(MetricConfig(index, label, cls, params, located))
+        located, missing = _locate_models(cls, params, base=base, where=where, index=index)
+        configs.append(MetricConfig(index, label, cls, params, located, missing))
     return configs
 
 
 def _locate_models(
     cls: type[Metric], params: MetricParams, *, base: Path, where: _Where, index: int
-) -> dict[str, models.Located]:
-    """Find every model the metric names; each must be a model folder whose code may run."""
-    located = {}
+) -> tuple[dict[str, models.Located], dict[str, UserError]]:
+    """Find every model the metric names; each found must be a model folder whose code may run.
+
+    A model not on this machine is not an error yet (``judge validate`` warns, ``judge eval``
+    stops): it comes back in the second mapping with the error that says how to get it.
+    """
+    located, missing = {}, {}
     for pname in model_param_names(cls.Params):
         at = where("metrics", index, "params", pname)
         try:
             found = models.locate(str(getattr(params, pname)), base_dir=base)
+        except UserError as exc:
+            missing[pname] = UserError(exc.message, where=at)
+            continue
+        try:
             models.check_model_folder(found.path)
         except UserError as exc:
             raise UserError(exc.message, where=at) from None
         code = models.custom_code(found.path)
-        if code is not None and getattr(params, "trust_remote_code", False) is not True:
-            allowed = "trust_remote_code" in cls.Params.model_fields
+        switches = remote_code_param_names(cls.Params)
+        if code is not None and not any(getattr(params, s) is True for s in switches):
+            allowed = bool(switches)
             raise UserError(
                 f"model {found.path} ships Python code of its own (auto_map in {code}), which "
                 "judge does not run"
@@ -369,7 +447,7 @@ def _locate_models(
                 where=at,
             )
         located[pname] = found
-    return located
+    return located, missing
 
 
 def _params(cls: type[Metric], values: dict[str, Any], *, where: Any) -> MetricParams:

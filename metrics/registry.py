@@ -32,6 +32,10 @@ BUILTINS: dict[str, str] = {
     "similarity": "metrics.similarity:Similarity",
     "bertscore": "metrics.bertscore:BERTScore",
     "profanity": "metrics.profanity:Profanity",
+    "nli": "metrics.nli:NLI",
+    "bartscore": "metrics.bartscore:BARTScore",
+    "toxicity": "metrics.toxicity:Toxicity",
+    "evaluate": "metrics.hf_evaluate:Evaluate",
 }
 
 

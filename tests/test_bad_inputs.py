@@ -3,7 +3,10 @@
 Every case must end with exit code 2 and exactly one line on stderr that names the place (the
 file, the YAML path with its line, or the row) and says what to do; no traceback; and nothing new
 in the result store. ``judge validate`` gives the same answer as ``judge eval`` wherever it
-applies. A representative case of each kind also runs in a subprocess, as CI runs the tool.
+applies, except for a model that is not on this machine: the suite itself is right, so validate
+prints the same message as a warning and exits 0. Cases of ``judge calibrate`` (human labels) are
+answered the same way. A representative case of each kind also runs in a subprocess, as CI runs
+the tool.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ITEMS, judge_command, judge_env, without_root_override
+from conftest import HF_HUB_CACHE, ITEMS, judge_command, judge_env, without_root_override
 
 from judge.cli import cli
+from judge.store import Store
+from metrics.tiny import install_in_hf_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 STORE = "judge.db"
@@ -33,10 +38,13 @@ Setup = Callable[[Path, MakeSuite], "str | list[str]"]
 @dataclass(frozen=True)
 class Case:
     id: str
-    setup: Setup  # builds the inputs; returns the suite path, or eval's arguments
+    setup: Setup  # builds the inputs; returns the suite path, or the command's arguments
     place: str  # must appear in the message: file, YAML path or row
     hint: str  # must appear in the message: what to do or what is wrong
-    validate: bool = True  # `judge validate` must answer the same
+    # `judge validate` must answer the same ("same"), print it as its one warning and exit 0
+    # ("warns": a model not on this machine), or does not apply ("skip")
+    validate: Literal["same", "warns", "skip"] = "same"
+    command: Literal["eval", "calibrate"] = "eval"
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -139,9 +147,47 @@ def newer_store(tmp: Path, make: MakeSuite) -> list[str]:
     return ["suite.yaml"]
 
 
+def hub_model(tmp: Path, repo_id: str, *, config: dict[str, Any], weights: bool) -> Path:
+    """A model in the tests' Hugging Face cache, as `judge models pull` leaves one."""
+    folder = tmp / "hub-source"
+    folder.mkdir()
+    write(folder / "config.json", json.dumps(config))
+    if weights:
+        write(folder / "model.safetensors", b"\0" * 16)
+    return install_in_hf_cache(folder=folder, repo_id=repo_id, cache_dir=HF_HUB_CACHE)
+
+
+def empty_store(tmp: Path, make: MakeSuite) -> str:
+    """The standard suite and a store that holds no run yet."""
+    make()
+    Store(tmp / STORE).close()
+    return "suite.yaml"
+
+
+def artifact(tmp: Path, make: MakeSuite, scores_csv: str) -> str:
+    """The standard suite, a store, and a baseline run folder (summary.json, scores.csv)."""
+    empty_store(tmp, make)
+    summary = {"suite": "tiny", "run_id": "r0", "metrics": {}, "judges": {}}
+    write(tmp / "main-artifact" / "summary.json", json.dumps(summary))
+    write(tmp / "main-artifact" / "scores.csv", scores_csv)
+    return "suite.yaml"
+
+
+def labels(tmp: Path, make: MakeSuite, csv_text: str) -> list[str]:
+    """judge calibrate's arguments for the standard suite and a labels file ``stars.csv``."""
+    make()
+    write(tmp / "stars.csv", csv_text)
+    return ["suite.yaml", "--labels", "stars", "--labels-file", "stars.csv"]
+
+
 ITEMS_FILE = "data/items.jsonl"
 GOOD = "outputs/good.jsonl"
 CUSTOM_CODE = {"model_type": "x", "auto_map": {"AutoModel": "modeling_x.X"}}
+NLI_CONFIG = {
+    "model_type": "bert",
+    "architectures": ["BertForSequenceClassification"],
+    "id2label": {"0": "entailment", "1": "neutral", "2": "contradiction"},
+}
 
 CASES = [
     # -- the suite file ------------------------------------------------------------------------
@@ -248,7 +294,7 @@ CASES = [
         "unknown-metric",
         lambda t, m: standard(m, metrics=["rouge", "bertscor"]),
         "metrics[1]",
-        "unknown metric 'bertscor'; did you mean 'bertscore'?",
+        "unknown metric 'bertscor'; did you mean 'bertscore'",
     ),
     Case(
         "unknown-param",
@@ -543,7 +589,7 @@ CASES = [
         "gate-bad-expression",
         lambda t, m: standard(m, gates=["rouge.rouge1 =< 1"]),
         "gates[0]",
-        "cannot read gate 'rouge.rouge1 =< 1'; write it as '<metric> <op> <number>'",
+        "cannot read gate 'rouge.rouge1 =< 1'; write '<metric> <op> <number>'",
     ),
     Case(
         "gate-unknown-stat",
@@ -571,6 +617,56 @@ CASES = [
         "gates[0]",
         "write a finite number",
     ),
+    Case(
+        "gate-infinite-cutoff",
+        lambda t, m: standard(m, gates=["pass_rate(exact_match > 1e999) >= 0.5"]),
+        "gates[0]",
+        "write a finite number",
+    ),
+    Case(
+        "gate-infinite-max-drop",
+        lambda t, m: standard(
+            m, gates=[{"metric": "exact_match", "baseline": "good", "max_drop": float("inf")}]
+        ),
+        "gates[0]",
+        "max_drop: Input should be a finite number",
+    ),
+    Case(
+        "gate-pass-rate-on-a-missing-metric",
+        lambda t, m: standard(m, metrics=["exact_match"], gates=["pass_rate(bleu > 10) >= 0.5"]),
+        "gates[0]",
+        "gate on 'bleu', which the suite does not score",
+    ),
+    Case(
+        "gate-pass-rate-above-one",
+        lambda t, m: standard(m, gates=["pass_rate(exact_match > 0.5) >= 2"]),
+        "gates[0]",
+        "a pass rate lies between 0 and 1",
+    ),
+    Case(
+        "gate-significant-percentile",
+        lambda t, m: standard(m, gates=["p10(exact_match) >= 0.5 significant"]),
+        "gates[0]",
+        "significant applies to a mean, a pass_rate or a comparison",
+    ),
+    Case(
+        "gate-alpha-out-of-range",
+        lambda t, m: standard(m, gates=["exact_match >= 0.5 significant at 0.9"]),
+        "gates[0]",
+        "alpha 0.9 in gate 'exact_match >= 0.5 significant at 0.9' must be in (0, 0.5]",
+    ),
+    Case(
+        "gate-not-a-string-or-mapping",
+        lambda t, m: standard(m, gates=[list(range(1000))]),
+        "gates[0]",
+        "a gate is a string like 'bertscore.f1 >= 0.8' or a mapping, not [0, 1, 2, 3, 4, 5, ...]",
+    ),
+    Case(
+        "correction-unknown",
+        lambda t, m: with_spec(m, t, correction="bonferroni"),
+        "correction",
+        "'holm' or 'none'",
+    ),
     # -- models --------------------------------------------------------------------------------
     Case(
         "model-folder-without-config",
@@ -591,6 +687,35 @@ CASES = [
         lambda t, m: model_suite(m),
         "metrics[0].params.model",
         "is not available offline; looked for a directory at",
+        validate="warns",
+    ),
+    Case(
+        "model-hub-id-not-cached",
+        lambda t, m: standard(m, metrics=[{"name": "nli", "params": {"model": "org/absent-nli"}}]),
+        "metrics[0].params.model",
+        "To get it: run `judge models pull org/absent-nli` where the hub is reachable",
+        validate="warns",
+    ),
+    Case(
+        "model-hub-cache-without-weights",
+        lambda t, m: (
+            hub_model(t, "bad-inputs/no-weights", config=NLI_CONFIG, weights=False)
+            and standard(m, metrics=[{"name": "nli", "params": {"model": "bad-inputs/no-weights"}}])
+        ),
+        "metrics[0].params.model",
+        "has a config.json but no weights",
+    ),
+    Case(
+        "model-hub-cache-with-custom-code",
+        lambda t, m: (
+            hub_model(t, "bad-inputs/custom-code", config=CUSTOM_CODE, weights=True)
+            and standard(
+                m, metrics=[{"name": "toxicity", "params": {"model": "bad-inputs/custom-code"}}]
+            )
+        ),
+        "metrics[0].params.model",
+        "ships Python code of its own (auto_map in config.json), which judge does not run; set "
+        "params.trust_remote_code: true only if you trust that code",
     ),
     Case(
         "model-with-custom-code",
@@ -631,6 +756,119 @@ CASES = [
         "bert-score ships no rescale baseline for model 'all-MiniLM-L6-v2' and lang 'en'; give "
         "params.baseline_path",
     ),
+    # -- baselines -----------------------------------------------------------------------------
+    Case(
+        "baseline-not-found",
+        lambda t, m: [empty_store(t, m), "--baseline", "nope"],
+        STORE,
+        "baseline 'nope' is neither a run in the store",
+        validate="skip",
+    ),
+    Case(
+        "baseline-scores-nan",
+        lambda t, m: [
+            artifact(
+                t,
+                m,
+                "system,item_id,metric,value\ngood,q1,rouge.rouge1,nan\n",
+            ),
+            "--baseline",
+            "main-artifact",
+        ],
+        "scores.csv: row 1",
+        "value 'nan' is not a finite number",
+        validate="skip",
+    ),
+    # -- human labels (judge calibrate) --------------------------------------------------------
+    Case(
+        "labels-file-key-misspelt",
+        lambda t, m: with_spec(m, t, labels={"column": "stars", "positive_form": 4}),
+        "labels",
+        "unknown key 'positive_form'; did you mean 'positive_from'?",
+    ),
+    Case(
+        "labels-file-missing",
+        lambda t, m: with_spec(m, t, labels={"file": "nope.csv", "column": "stars"}),
+        "labels.file",
+        "nope.csv not found (paths are relative to the suite file)",
+    ),
+    Case(
+        "labels-nan",
+        lambda t, m: labels(t, m, "id,system,stars\nq1,good,4\nq2,good,NaN\n"),
+        "stars.csv: row 2",
+        "'stars' is 'NaN', not a finite number; give a rating or drop the row",
+        validate="skip",
+        command="calibrate",
+    ),
+    Case(
+        "labels-not-a-number",
+        lambda t, m: labels(t, m, "id,system,stars\nq1,good,great\n"),
+        "stars.csv: row 1",
+        "'stars' must be a number or a binary word (yes/no, pass/fail, true/false), got 'great'",
+        validate="skip",
+        command="calibrate",
+    ),
+    Case(
+        "labels-decimal-comma",
+        lambda t, m: labels(t, m, 'id,system,stars\nq1,good,"4,5"\n'),
+        "stars.csv: row 1",
+        "write decimals with a dot (4.5, not 4,5)",
+        validate="skip",
+        command="calibrate",
+    ),
+    Case(
+        "labels-empty-in-a-labels-file",
+        lambda t, m: labels(t, m, "id,system,stars\nq1,good,\n"),
+        "stars.csv: row 1",
+        "no value in 'stars'; fill it in or drop the row",
+        validate="skip",
+        command="calibrate",
+    ),
+    Case(
+        "labels-twice",
+        lambda t, m: labels(t, m, "id,system,stars\nq1,good,3\nq2,bad,1\nq1,good,4\n"),
+        "stars.csv: row 3",
+        "a second label for (q1, good) (first on row 1); keep one row each",
+        validate="skip",
+        command="calibrate",
+    ),
+    Case(
+        "labels-unknown-item",
+        lambda t, m: labels(t, m, "id,system,stars\nq9,good,3\n"),
+        "stars.csv: row 1",
+        "label for unknown item id 'q9'",
+        validate="skip",
+        command="calibrate",
+    ),
+    Case(
+        "labels-unknown-system",
+        lambda t, m: labels(t, m, "id,system,stars\nq1,nope,3\n"),
+        "stars.csv: row 1",
+        "label for unknown system 'nope'; the suite's systems: good, bad",
+        validate="skip",
+        command="calibrate",
+    ),
+    Case(
+        "labels-nan-in-the-data",
+        lambda t, m: [
+            standard(m, items=[{**r, "stars": "NaN" if r["id"] == "q3" else 3} for r in ITEMS]),
+            "--labels",
+            "stars",
+        ],
+        "items.jsonl: row 3",
+        "'stars' is 'NaN', not a finite number",
+        validate="skip",
+        command="calibrate",
+    ),
+    Case(
+        "labels-column-nowhere",
+        lambda t, m: [standard(m), "--labels", "stars"],
+        "suite.yaml",
+        "no label column 'stars' in the systems' outputs files or the data file; give a labels "
+        "file with --labels-file",
+        validate="skip",
+        command="calibrate",
+    ),
     # -- where the run writes ------------------------------------------------------------------
     Case(
         "store-not-a-database",
@@ -641,43 +879,43 @@ CASES = [
         ],
         "not-a-store.db",
         "this file is not a judge store",
-        validate=False,
+        validate="skip",
     ),
-    Case("store-newer-schema", newer_store, STORE, "upgrade judge or use another --store", False),
+    Case("store-newer-schema", newer_store, STORE, "upgrade judge or use another --store", "skip"),
     Case(
         "store-is-a-folder",
         lambda t, m: [standard(m), "--store", folder(t, "st").name],
         "st",
         "--store names a folder; give a file path",
-        validate=False,
+        validate="skip",
     ),
     Case(
         "store-under-a-file",
         lambda t, m: [with_file(t, m, "plain", "x"), "--store", "plain/inside/judge.db"],
         "plain/inside/judge.db",
         "--store cannot be created: plain is a file",
-        validate=False,
+        validate="skip",
     ),
     Case(
         "out-is-a-file",
         lambda t, m: [with_file(t, m, "out.txt", "x"), "--out", "out.txt"],
         "out.txt",
         "--out names a file; give a folder",
-        validate=False,
+        validate="skip",
     ),
     Case(
         "out-under-a-file",
         lambda t, m: [with_file(t, m, "plain", "x"), "--out", "plain/report"],
         "plain/report",
         "--out cannot be created: plain is a file",
-        validate=False,
+        validate="skip",
     ),
     Case(
         "junit-under-a-file",
         lambda t, m: [with_file(t, m, "plain", "x"), "--junit", "plain/junit.xml"],
         "plain/junit.xml",
         "--junit cannot be created: plain is a file",
-        validate=False,
+        validate="skip",
     ),
 ]
 
@@ -696,18 +934,19 @@ def run_count(store: Path) -> int | None:
         return None
 
 
-def eval_args(given: str | list[str]) -> list[str]:
+def command_args(case: Case, given: str | list[str]) -> list[str]:
     args = [given] if isinstance(given, str) else list(given)
-    return ["eval", *args, "-q", *([] if "--out" in args else ["--out", "out"])]
+    return [case.command, *args, "-q", *([] if "--out" in args else ["--out", "out"])]
 
 
-def check_answer(code: int, stderr: str, case: Case) -> str:
+def check_answer(code: int, stderr: str, case: Case, *, word: str = "error", exit: int = 2) -> str:
+    """The one line of ``stderr`` (after ``word: ``), checked; exit code ``exit``."""
     assert "Traceback" not in stderr, stderr
-    assert code == 2, f"exit {code}: {stderr}"
+    assert code == exit, f"exit {code}: {stderr}"
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
     line = lines[0]
-    assert line.startswith("error: "), line
+    assert line.startswith(f"{word}: "), line
     assert case.place in line, f"place {case.place!r} not in: {line}"
     assert case.hint in line, f"hint {case.hint!r} not in: {line}"
     return line
@@ -719,7 +958,7 @@ def test_bad_input(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     given = case.setup(tmp_path, make_suite)
-    args = eval_args(given)
+    args = command_args(case, given)
     store = tmp_path / (args[args.index("--store") + 1] if "--store" in args else STORE)
     before = run_count(store)
     before_bytes = store.read_bytes() if store.is_file() else None
@@ -731,10 +970,14 @@ def test_bad_input(
         assert store.read_bytes() == before_bytes  # a foreign file is left alone
     assert not (tmp_path / "hacked").exists()
     assert not (tmp_path / "out").exists()
-    if case.validate:
-        suite = args[1]
-        checked = CliRunner().invoke(cli, ["validate", suite])
-        assert check_answer(checked.exit_code, checked.stderr, case) == line
+    if case.validate != "skip":
+        checked = CliRunner().invoke(cli, ["validate", args[1]])
+        if case.validate == "same":
+            assert check_answer(checked.exit_code, checked.stderr, case) == line
+        else:  # the same message, as validate's one warning; the suite itself is right
+            warned = check_answer(checked.exit_code, checked.stderr, case, word="warning", exit=0)
+            assert warned.removeprefix("warning: ") == line.removeprefix("error: ")
+            assert "model(s) not on this machine" in checked.stdout
 
 
 SUBPROCESS = [
@@ -746,6 +989,8 @@ SUBPROCESS = [
     "csv-unclosed-quote",
     "gate-bad-expression",
     "model-folder-without-config",
+    "model-hub-id-not-cached",
+    "labels-nan",
     "store-not-a-database",
 ]
 
@@ -753,7 +998,7 @@ SUBPROCESS = [
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in SUBPROCESS], ids=SUBPROCESS)
 def test_bad_input_in_a_subprocess(case: Case, make_suite: MakeSuite, tmp_path: Path) -> None:
     """The same answers from ``python -m judge``, the process CI runs."""
-    args = eval_args(case.setup(tmp_path, make_suite))
+    args = command_args(case, case.setup(tmp_path, make_suite))
     proc = subprocess.run(
         judge_command(*args), cwd=tmp_path, capture_output=True, text=True, env=judge_env()
     )

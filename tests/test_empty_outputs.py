@@ -73,7 +73,12 @@ def test_skipped_empty_outputs_are_counted_not_scored(
     assert len(scored) == (4 + 6) * (len(CHEAP) + 2)  # rouge has three sub-scores
     assert not any(r["system"] == "good" and r["item_id"] in ("q2", "q5") for r in scored)
     assert [g["passed"] for g in summary["gates"]] == [False]
-    assert "good 1.0000, bad 0.0000 FAIL" in summary["gates"][0]["detail"]
+    (gate,) = summary["gates"]
+    assert [(c["system"], c["passed"], c["n"]) for c in gate["checks"]] == [
+        ("good", True, 4),
+        ("bad", False, 6),
+    ]
+    assert "good 1.0000 (95% CI 1.0000–1.0000), bad 0.0000 (95% CI" in gate["detail"]
 
 
 def test_a_system_with_only_empty_outputs(
@@ -100,7 +105,6 @@ def test_a_system_with_only_empty_outputs(
     assert summary["best"] == {"exact_match": "good"}
     threshold, baseline = summary["gates"]
     assert not threshold["passed"] and "mute no scores FAIL" in threshold["detail"]
-    assert (
-        not baseline["passed"] and "mute: no items in common with good FAIL" in baseline["detail"]
-    )
+    assert [c["n"] for c in threshold["checks"]] == [6, 0]
+    assert not baseline["passed"] and "mute no items in common with good FAIL" in baseline["detail"]
     assert "mute" in (tmp_path / "o" / "report.html").read_text()

@@ -20,7 +20,7 @@ from conftest import ROOT, judge_command, judge_env, run_judge
 
 from judge.cli import cli
 from metrics import registry
-from metrics.base import model_param_names
+from metrics.base import model_param_names, remote_code_param_names
 from reports.csp import new_nonce, policy
 
 # -- no code from data -------------------------------------------------------------------------
@@ -84,13 +84,19 @@ def test_a_suite_runs_only_plugins_it_names_by_import_path(
 
 
 def test_every_model_loading_metric_keeps_remote_code_off() -> None:
+    trusting = set()
     for name in registry.names():
         cls = registry.get(name)
         if not model_param_names(cls.Params):
             continue
         field = cls.Params.model_fields.get("trust_remote_code")
-        # either the metric cannot run model code at all, or it is off unless a suite turns it on
+        # either the metric cannot run model code at all, or it is off unless a suite turns it on,
+        # declared with TrustRemoteCodeField so that the suite loader knows the switch
         assert field is None or field.default is False, name
+        if field is not None:
+            assert remote_code_param_names(cls.Params) == ("trust_remote_code",), name
+            trusting.add(name)
+    assert {"similarity", "nli", "bartscore", "toxicity"} <= trusting
 
 
 def custom_code_model(minilm_path: Path, folder: Path) -> Path:
@@ -118,7 +124,7 @@ def test_model_code_runs_only_when_the_suite_trusts_it(
     mark = tmp_path / "mark.txt"
     env = {"JUDGE_CODE_MARK": str(mark), "HF_MODULES_CACHE": str(tmp_path / "modules")}
     refused = make_suite(metrics=[{"name": "similarity", "params": {"model": str(model)}}])
-    proc = run_judge("eval", str(refused), "-q", "--out", "o1", cwd=tmp_path, **env)
+    proc = run_judge("eval", str(refused), "-q", "--out", "o1", cwd=tmp_path, env=env)
     assert proc.returncode == 2 and "params.trust_remote_code: true" in proc.stderr
     assert not mark.exists()
     trusted = make_suite(
@@ -127,7 +133,7 @@ def test_model_code_runs_only_when_the_suite_trusts_it(
         ],
         name="trusted.yaml",
     )
-    proc = run_judge("eval", str(trusted), "-q", "--out", "o2", cwd=tmp_path, **env)
+    proc = run_judge("eval", str(trusted), "-q", "--out", "o2", cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
     assert mark.read_text() == "model code ran"  # the param reaches transformers
 
