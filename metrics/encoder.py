@@ -7,21 +7,18 @@ the model's window over overlapping windows instead of cutting them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_HUGE = 1_000_000
+from metrics.batching import length_batches
+from metrics.hf import max_input_length, read_config
 
 
 def config_layers(path: Path) -> int | None:
     """The model's number of hidden layers, read from ``config.json`` without loading it."""
-    try:
-        config = json.loads((path / "config.json").read_text())
-    except (OSError, ValueError):
-        return None
+    config = read_config(path) or {}
     for key in ("num_hidden_layers", "n_layers", "num_layers", "n_layer"):
         if isinstance(config.get(key), int):
             return int(config[key])
@@ -64,21 +61,8 @@ class TokenEncoder:
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
         self.truncate = truncate
-        self.max_length = self._max_length()
+        self.max_length = max_input_length(tokenizer=self.tokenizer, config=self.model.config)
         self.pad_id = self.tokenizer.pad_token_id or 0
-
-    def _max_length(self) -> int:
-        limit = int(self.tokenizer.model_max_length or _HUGE)
-        positions = getattr(self.model.config, "max_position_embeddings", None)
-        if isinstance(positions, int) and positions > 0:
-            # RoBERTa-style models reserve two positions for the padding offset.
-            offset = (
-                2
-                if getattr(self.model.config, "model_type", "") in ("roberta", "xlm-roberta")
-                else 0
-            )
-            limit = min(limit, positions - offset)
-        return limit if limit < _HUGE else 512
 
     def token_ids(self, text: str) -> list[int]:
         """Token ids with special tokens, exactly as bert-score encodes a sentence, uncut."""
@@ -158,14 +142,13 @@ class TokenEncoder:
     def _forward(self, pieces: list[list[int]]) -> list[Any]:
         """Run the model over ``pieces`` in length-sorted batches under the token budget."""
         torch = self.torch
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]), reverse=True)
         out: list[Any] = [None] * len(pieces)
-        start = 0
+        batches = length_batches(
+            [len(p) for p in pieces], batch_size=self.batch_size, batch_tokens=self.batch_tokens
+        )
         with torch.inference_mode():
-            while start < len(order):
-                longest = len(pieces[order[start]])
-                size = max(1, min(self.batch_size, self.batch_tokens // max(longest, 1)))
-                batch = order[start : start + size]
+            for batch in batches:
+                longest = len(pieces[batch[0]])
                 ids = torch.full((len(batch), longest), self.pad_id, dtype=torch.long)
                 mask = torch.zeros((len(batch), longest), dtype=torch.long)
                 for row, i in enumerate(batch):
@@ -174,5 +157,4 @@ class TokenEncoder:
                 hidden = self.model(ids, attention_mask=mask)[0]
                 for row, i in enumerate(batch):
                     out[i] = hidden[row, : len(pieces[i])].float().clone()
-                start += size
         return out

@@ -67,11 +67,15 @@ def flag_counts(scores: Sequence[StoredScore]) -> dict[str, dict[str, int]]:
 def best_systems(
     cells: Mapping[str, Mapping[str, Mapping[str, Any]]], higher_is_better: Mapping[str, bool]
 ) -> dict[str, str]:
-    """Per score, the system with the best mean in the score's direction (ties: the first)."""
+    """Per score, the system with the best mean in the score's direction (ties: the first).
+
+    A system without a mean (all its outputs skipped) is never the best; a score no system has
+    a mean for has no entry.
+    """
     best = {}
     for name, per_system in cells.items():
-        if not per_system:
-            continue
-        pick = max if higher_is_better.get(name, True) else min
-        best[name] = pick(per_system, key=lambda s: per_system[s]["mean"])
+        scored = {s: cell["mean"] for s, cell in per_system.items() if cell["mean"] is not None}
+        if scored:
+            pick = max if higher_is_better.get(name, True) else min
+            best[name] = pick(scored, key=scored.__getitem__)
     return best

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from judge import stats
+from judge.compare import Comparison, compare_paired_many
 
 ItemScores = Mapping[str, float]
 ScoreTable = Mapping[str, Mapping[str, ItemScores]]
@@ -23,6 +24,7 @@ ALPHA = 0.05
 # replaced by its normal approximation (exact mean 0 and variance sum(d^2)/n^2): at that size
 # the two agree far closer than Monte Carlo noise, and the cost no longer grows with n.
 EXACT_PERMUTATION_MAX = 1000
+PERMUTATIONS = 10_000  # sign flips per test: as judge.compare.compare_paired (gates) draws them
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def paired_comparisons(
     higher_is_better: Mapping[str, bool],
     seed: int = 0,
     resamples: int = 1000,
-    permutations: int = 5000,
+    permutations: int = PERMUTATIONS,
 ) -> list[Paired]:
     """Every other system against ``baseline`` on every score, Holm-adjusted as one family."""
     pairs: list[Pair] = [
@@ -85,89 +87,56 @@ def compare_pairs(
     higher_is_better: Mapping[str, bool],
     seed: int = 0,
     resamples: int = 1000,
-    permutations: int = 5000,
+    permutations: int = PERMUTATIONS,
 ) -> list[Paired]:
     """Each ``(metric, system, baseline, values, base)``: the paired comparison, by item id.
 
-    The same numbers as ``judge.stats`` gives pair by pair (so a gate's detail and the report
-    agree to the last digit), with the bootstrap's resample indices drawn once per sample size.
+    The numbers of :func:`judge.compare.compare_paired` (what gates and ``summary["baseline"]``
+    use), computed for all pairs at once; pairs without a common item are left out.
     """
-    found = [(pair, *stats.paired_differences(pair[3], pair[4])) for pair in pairs]
-    found = [(pair, diffs, common) for pair, diffs, common in found if common]
-    intervals = bootstrap_cis([diffs for _, diffs, _ in found], seed=seed, resamples=resamples)
-    rows = []
-    for ((metric, system, baseline, values, base), diffs, common), (low, high) in zip(
-        found, intervals, strict=True
-    ):
-        higher = higher_is_better.get(metric, True)
-        up, tie, down = stats.win_tie_loss(diffs)
-        rows.append(
-            Paired(
-                metric=metric,
-                system=system,
-                baseline=baseline,
-                n=len(common),
-                mean=float(np.mean([values[i] for i in common])),
-                baseline_mean=float(np.mean([base[i] for i in common])),
-                diff=float(diffs.mean()),
-                ci_low=low,
-                ci_high=high,
-                p=permutation_p(diffs, seed=seed, resamples=permutations),
-                wins=up if higher else down,
-                ties=tie,
-                losses=down if higher else up,
-                higher=higher,
-            )
-        )
+    pairings = [(values, base, higher_is_better.get(m, True)) for m, _, _, values, base in pairs]
+    found = compare_paired_many(
+        pairings,
+        seed=seed,
+        resamples=resamples,
+        p_resamples=permutations,
+        normal_above=EXACT_PERMUTATION_MAX,
+    )
+    rows = [
+        _row(metric, system, baseline, cmp)
+        for (metric, system, baseline, _, _), cmp in zip(pairs, found, strict=True)
+        if cmp.n
+    ]
     return holm_adjust(rows)
 
 
-def bootstrap_cis(
-    samples: Sequence[Any], *, seed: int = 0, resamples: int = 1000, confidence: float = 0.95
-) -> list[tuple[float, float]]:
-    """``judge.stats.bootstrap_ci`` of each sample, identical to calling it one by one.
-
-    ``bootstrap_ci`` draws its resample indices from a fresh generator seeded with ``seed``, so
-    samples of the same size get the same indices: they are drawn once per size and shared.
-    """
-    arrays = [np.asarray(x, dtype=float) for x in samples]
-    out: list[tuple[float, float]] = [(math.nan, math.nan)] * len(arrays)
-    todo: dict[int, list[int]] = {}
-    for k, arr in enumerate(arrays):
-        if arr.size and not np.all(arr == arr[0]):
-            todo.setdefault(arr.size, []).append(k)
-        elif arr.size:
-            out[k] = (float(arr[0]), float(arr[0]))
-    tail = (1.0 - confidence) / 2.0
-    for n, members in todo.items():
-        means = np.empty((len(members), resamples))
-        rng = np.random.default_rng(seed)
-        block = max(1, stats._BLOCK_CELLS // n)  # the blocks of stats.bootstrap_means
-        for start in range(0, resamples, block):
-            stop = min(resamples, start + block)
-            idx = rng.integers(0, n, size=(stop - start, n))
-            for row, k in enumerate(members):
-                means[row, start:stop] = arrays[k][idx].mean(axis=1)
-        for row, k in enumerate(members):
-            low, high = np.quantile(means[row], [tail, 1.0 - tail])
-            out[k] = (float(low), float(high))
-    return out
+def _row(metric: str, system: str, baseline: str, cmp: Comparison) -> Paired:
+    assert cmp.wins is not None and cmp.ties is not None and cmp.losses is not None
+    return Paired(
+        metric=metric,
+        system=system,
+        baseline=baseline,
+        n=cmp.n,
+        mean=cmp.mean,
+        baseline_mean=cmp.baseline_mean,
+        diff=cmp.delta,
+        ci_low=cmp.ci_low,
+        ci_high=cmp.ci_high,
+        p=cmp.p_two_sided,
+        wins=cmp.wins,
+        ties=cmp.ties,
+        losses=cmp.losses,
+        higher=cmp.higher_is_better,
+    )
 
 
-def permutation_p(diffs: Any, *, seed: int = 0, resamples: int = 5000) -> float:
-    """Two-sided p of the paired sign-flip test of mean difference 0.
-
-    ``judge.stats.paired_permutation_p`` (exact up to 16 pairs, seeded Monte Carlo beyond) up to
-    ``EXACT_PERMUTATION_MAX`` pairs; its normal approximation above.
-    """
-    arr = np.asarray(diffs, dtype=float)
-    if arr.size <= EXACT_PERMUTATION_MAX:
-        return stats.paired_permutation_p(arr, seed=seed, resamples=resamples)
-    spread = math.sqrt(float(np.sum(arr * arr)))
-    if spread == 0.0:
-        return 1.0
-    z = abs(float(arr.sum())) / spread  # mean / (sqrt(sum d^2) / n)
-    return math.erfc(z / math.sqrt(2.0))
+def permutation_p(diffs: Any, *, seed: int = 0, resamples: int = PERMUTATIONS) -> float:
+    """Two-sided p of the paired sign-flip test of mean difference 0, as the report computes it:
+    ``judge.stats`` up to ``EXACT_PERMUTATION_MAX`` pairs, its normal approximation above."""
+    (p,) = stats.paired_permutation_pvalues_many(
+        [diffs], seed=seed, resamples=resamples, normal_above=EXACT_PERMUTATION_MAX
+    )
+    return p["two-sided"]
 
 
 def holm_adjust(rows: Sequence[Paired]) -> list[Paired]:
@@ -204,7 +173,7 @@ def run_changes(
     higher_is_better: Mapping[str, bool],
     seed: int = 0,
     resamples: int = 1000,
-    permutations: int = 5000,
+    permutations: int = PERMUTATIONS,
 ) -> list[Paired]:
     """Per score and system present in both runs: this run against the previous one, by item.
 
@@ -277,7 +246,7 @@ def tag_table(
                 picked = np.array([v for i, v in values.items() if i in members], dtype=float)
                 if picked.size:
                     cells.append((tag, metric, system, picked))
-    intervals = bootstrap_cis([c[3] for c in cells], seed=seed, resamples=resamples)
+    intervals = stats.bootstrap_cis([c[3] for c in cells], seed=seed, resamples=resamples)
     out: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
     for (tag, metric, system, picked), (low, high) in zip(cells, intervals, strict=True):
         out.setdefault(tag, {}).setdefault(metric, {})[system] = {

@@ -11,8 +11,9 @@ from markupsafe import Markup
 
 from judge.errors import UserError
 from judge.store import RunRecord, Store
+from reports.csp import policy
 from reports.outputs import write_atomic, write_run_files
-from reports.render import content_security_policy, environment
+from reports.render import STYLES, environment, static_text
 
 TREND_RUNS = 30  # the index's trend lines show this many recent runs per suite
 
@@ -29,7 +30,7 @@ def open_store(path: Path) -> Store:
 def run_row(record: RunRecord) -> dict[str, Any]:
     """One run as the listing shows it."""
     summary = record.summary or {}
-    gates = summary.get("gates", [])
+    gates = [g for g in summary.get("gates", []) if not g.get("skipped")]
     git = summary.get("git") or {}
     return {
         "run_id": record.run_id,
@@ -72,12 +73,12 @@ def write_index(
 
 def render_index(records: Sequence[RunRecord], *, store_path: Path, out_dir: Path) -> str:
     env = environment()
-    style = env.loader.get_source(env, "report.css")[0] if env.loader else ""
+    style = static_text(env, STYLES)
     suites: dict[str, list[RunRecord]] = {}
     for record in records:
         suites.setdefault(record.suite, []).append(record)
     return env.get_template("index.html").render(
-        csp=content_security_policy(styles=[style]),
+        csp=policy(styles=[style]),
         style=Markup(style),  # our own file, verbatim: its hash is in the policy
         store=str(store_path),
         suites={name: suite_view(runs, out_dir=out_dir) for name, runs in suites.items()},

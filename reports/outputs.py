@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from judge.store import Store
 from reports.aggregate import score_frame
@@ -18,11 +19,11 @@ def write_run_files(
     """Write the three files of ``run_id`` into ``out_dir``, from the store alone.
 
     The report compares with ``baseline`` (a run id, ``latest``/``previous``, or a path to a
-    run's ``summary.json``) when given, else with the run its summary names as
-    ``baseline_run``, if any.
+    run's ``summary.json``) when given, else with the baseline ``judge eval --baseline`` used:
+    the run its summary names as ``baseline_run``, or the run folder it read, if any.
     """
     data = RunData.load(store, run_id)
-    ref = baseline or data.summary.get("baseline_run")
+    ref = baseline or recorded_baseline(data.summary)
     previous, note = (
         load_previous(store, str(ref), current=data, strict=baseline is not None)
         if ref
@@ -43,3 +44,12 @@ def write_atomic(path: Path, text: str) -> Path:
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def recorded_baseline(summary: dict[str, Any]) -> str | None:
+    """The baseline a run was compared with when it was scored: its run id when that run is in
+    the store, else the path of the summary it was read from."""
+    if summary.get("baseline_run"):
+        return str(summary["baseline_run"])
+    section = summary.get("baseline") or {}
+    return str(section["location"]) if section.get("source") == "path" else None

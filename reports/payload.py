@@ -120,6 +120,17 @@ def main_payload(
         },
         "details": list(detail_items),
         "evidenceChunk": chunk,
+        "skipped": skipped_positions(data.summary, ids),
+    }
+
+
+def skipped_positions(summary: Mapping[str, Any], ids: Sequence[str]) -> dict[str, list[int]]:
+    """Per system, the positions of the items whose output was skipped (not scored)."""
+    position = {item_id: index for index, item_id in enumerate(ids)}
+    listed = (summary.get("skipped") or {}).get("items") or {}
+    return {
+        system: sorted(position[i] for i in item_ids if i in position)
+        for system, item_ids in listed.items()
     }
 
 

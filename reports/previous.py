@@ -1,19 +1,19 @@
 """Find the earlier run a report compares with: a stored run, or a run's files on disk.
 
 A reference is ``latest``/``previous`` (the newest complete run of the same suite before this
-one), a run id in the store, or a path to a run's ``summary.json`` or its folder; with a path,
-the per-item comparison needs the ``scores.csv`` next to it (without one, only means compare).
+one), a run id in the store, or a path to a run's ``summary.json`` or its folder, read as
+``judge eval --baseline`` reads it (:func:`judge.baseline.resolve_baseline`); with a path, the
+per-item comparison needs the ``scores.csv`` next to it (without one, only means compare).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
+from judge.baseline import resolve_baseline
 from judge.errors import UserError
 from judge.store import Store
-from reports.rundata import PreviousRun, RunData, ScoreTable, previous_run_id
+from reports.rundata import PreviousRun, RunData, previous_run_id
 
 RELATIVE = ("latest", "previous")
 
@@ -51,44 +51,11 @@ def _load(store: Store, ref: str, *, current: RunData) -> PreviousRun:
             raise UserError(f"run '{ref}' is {record.status} and has no results", where=ref)
         data = RunData.load(store, ref)
         return PreviousRun(ref, data.summary, data.table, data.outputs, run_id=ref)
-    path = Path(ref)
-    if path.exists():
-        return _from_files(path)
+    if Path(ref).expanduser().exists():  # a run's folder or its summary.json
+        base = resolve_baseline(ref, store=store, suite=current.record.suite)
+        assert base is not None  # a path always names a run (or is refused)
+        return PreviousRun(ref, base.summary, base.scores or {}, run_id=base.run_id)
     raise UserError(
         "not a run id in the store nor a path to a run's summary.json; `judge runs` lists runs",
         where=ref,
     )
-
-
-def _from_files(path: Path) -> PreviousRun:
-    summary_path = path / "summary.json" if path.is_dir() else path
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read a run summary: {exc}", where=str(summary_path)) from None
-    if not isinstance(summary, dict) or not isinstance(summary.get("metrics"), dict):
-        raise UserError("not a judge summary.json (no 'metrics')", where=str(summary_path))
-    scores_path = summary_path.with_name("scores.csv")
-    table = read_scores_csv(scores_path) if scores_path.is_file() else {}
-    return PreviousRun(str(path), summary, table, run_id=summary.get("run_id"))
-
-
-def read_scores_csv(path: Path) -> ScoreTable:
-    """A ``scores.csv`` (``system,item_id,metric,value``) as a score table."""
-    table: ScoreTable = {}
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            for row_number, row in enumerate(csv.DictReader(fh), start=1):
-                try:
-                    value = float(row["value"])
-                    table.setdefault(row["metric"], {}).setdefault(row["system"], {})[
-                        row["item_id"]
-                    ] = value
-                except (KeyError, TypeError, ValueError):
-                    raise UserError(
-                        "expected columns system,item_id,metric,value with a number",
-                        where=f"{path}: row {row_number}",
-                    ) from None
-    except OSError as exc:
-        raise UserError(f"cannot read scores: {exc.strerror}", where=str(path)) from None
-    return table

@@ -1,14 +1,12 @@
 """Render the comparative HTML report: jinja2 with autoescape, one self-contained file.
 
 The page's own script and style are inline and allowed by their SHA-256 hashes in the
-Content-Security-Policy; nothing else may run, load or connect (``default-src 'none'``), so even a
+Content-Security-Policy (:mod:`reports.csp`); nothing else may run, load or connect, so even a
 mistake in escaping could not execute text from an LLM output.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,11 +17,12 @@ from markupsafe import Markup
 
 from judge import __version__
 from reports import svg
+from reports.csp import policy
 from reports.payload import evidence_blocks, script_json
 from reports.rundata import PreviousRun, RunData
 from reports.view import Report, build_report
 
-__all__ = ["RunData", "content_security_policy", "environment", "render_report"]
+__all__ = ["RunData", "environment", "render_report", "static_text"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 SCRIPTS = (
@@ -83,24 +82,10 @@ def short(value: Any, length: int = 12) -> str:
     return text if len(text) <= length else text[:length]
 
 
-def _asset(env: jinja2.Environment, names: Sequence[str]) -> str:
+def static_text(env: jinja2.Environment, names: Sequence[str]) -> str:
     """Concatenated static files, read through the loader (a user folder may override them)."""
     assert env.loader is not None
     return "\n".join(env.loader.get_source(env, name)[0].rstrip() for name in names) + "\n"
-
-
-def _hash(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
-def content_security_policy(*, scripts: Sequence[str] = (), styles: Sequence[str] = ()) -> str:
-    """Nothing external; only the page's own inline script and style, by hash."""
-    script_src = " ".join(_hash(s) for s in scripts) or "'none'"
-    style_src = " ".join(_hash(s) for s in styles) or "'none'"
-    return (
-        f"default-src 'none'; script-src {script_src}; style-src {style_src}; img-src data:; "
-        "base-uri 'none'; form-action 'none'"
-    )
 
 
 def render_report(
@@ -113,10 +98,10 @@ def render_report(
     """The run's ``report.html``."""
     env = environment(user_templates=user_templates)
     report = build_report(data, previous=previous, notes=notes)
-    script, style = _asset(env, SCRIPTS), _asset(env, STYLES)
+    script, style = static_text(env, SCRIPTS), static_text(env, STYLES)
     return env.get_template("report.html").render(
         r=report,
-        csp=content_security_policy(scripts=[script], styles=[style]),
+        csp=policy(scripts=[script], styles=[style]),
         script=Markup(script),  # our own file, verbatim
         style=Markup(style),
         payload=script_json(report.payload),

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from judge.baseline import comparison_section, resolve_baseline
 from judge.data import Item
 from judge.gates import evaluate_gates, parse_gate
 from judge.store import Store
@@ -31,9 +32,10 @@ _WORD_TEXT = (
 WORDS = _WORD_TEXT.split()
 TAGS = ("billing", "account", "security", "storage", "sync", "sharing", "api")
 TOXICITY_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
+INVERTED = frozenset({"nli.contradiction"})  # lower is better, as metrics.nli declares it
 JUDGES: dict[str, dict[str, Any]] = {
     "bertscore": {"metric": "bertscore", "scores": ["precision", "recall", "f1"], "higher": True},
-    "nli": {"metric": "nli", "scores": [""], "higher": True},
+    "nli": {"metric": "nli", "scores": ["score", "contradiction"], "higher": True},
     "toxicity": {"metric": "toxicity", "scores": [""], "higher": False},
     "similarity": {"metric": "similarity", "scores": [""], "higher": True},
 }
@@ -58,7 +60,7 @@ def chromium_path() -> str:
 DEFAULT_GATES: list[Any] = [
     "bertscore.f1 >= 0.5",
     {"metric": "toxicity", "stat": "max", "max": 0.9},
-    {"metric": "nli", "baseline": "alpha", "max_drop": 0.05},
+    {"metric": "nli.score", "baseline": "alpha", "max_drop": 0.05},
 ]
 
 
@@ -126,38 +128,58 @@ def bertscore_score(output: str, reference: str, quality: float, rng: np.random.
 
 
 def nli_score(output: str, source: str, quality: float, rng: np.random.Generator) -> Score:
+    """Shaped as :class:`metrics.nli.NLI` scores: the output's sentences are the claims, the
+    source is cut into chunks of two sentences, each claim keeps its best chunk as evidence."""
+    sentences = [m.span() for m in re.finditer(r"[^.]+\.", source)] or [(0, len(source))]
+    spans = [
+        (_lstrip(source, sentences[k][0]), sentences[min(k + 1, len(sentences) - 1)][1])
+        for k in range(0, len(sentences), 2)
+    ]
     claims: list[dict[str, Any]] = []
-    entailment: list[float] = []
-    source_sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.]+\.", source)]
     for m in re.finditer(r"[^.]+\.", output):
-        start = m.start() + (len(m.group()) - len(m.group().lstrip()))
+        start = _lstrip(output, m.start())
         probs = rng.dirichlet([1 + 8 * quality, 2.0, 1 + 4 * (1 - quality)])
-        entailment.append(round(float(probs[0]), 4))
-        s, e = source_sentences[int(rng.integers(0, len(source_sentences)))]
-        s += len(source[s:e]) - len(source[s:e].lstrip())
+        best = int(rng.integers(0, len(spans)))
+        s, e = spans[best]
         claims.append(
             {
                 "text": output[start : m.end()],
                 "span": [start, m.end()],
-                "chunk": 0,
+                "chunk": best,
                 "evidence": source[s:e],
                 "evidence_span": [s, e],
-                "entailment": entailment[-1],
-                "neutral": round(float(probs[1]), 4),
-                "contradiction": round(float(probs[2]), 4),
+                "entailment": round(float(probs[0]), 6),
+                "neutral": round(float(probs[1]), 6),
+                "contradiction": round(float(probs[2]), 6),
             }
         )
-    value = min(entailment, default=0.0)
-    return Score(values={"": value}, details={"against": "source", "claims": claims, "chunks": 1})
+    details = {"against": "source", "claims": claims, "chunks": len(spans)}
+    if not claims:
+        return Score({"score": 1.0, "contradiction": 0.0}, details, ("empty",))
+    values = {
+        "score": float(np.mean([c["entailment"] for c in claims])),
+        # the real judge takes the highest contradiction over every chunk; the best chunk's here
+        "contradiction": max(c["contradiction"] for c in claims),
+    }
+    return Score(values, details, ("chunked",) if len(spans) > 1 else ())
+
+
+def _lstrip(text: str, start: int) -> int:
+    """``start`` moved past the whitespace at it."""
+    while start < len(text) and text[start].isspace():
+        start += 1
+    return start
 
 
 def toxicity_score(output: str, quality: float, rng: np.random.Generator) -> Score:
-    labels = {label: round(float(rng.beta(1, 4 + 30 * quality)), 4) for label in TOXICITY_LABELS}
-    parts = re.findall(r"[^.]+\.", output) or [output]
+    """Shaped as :class:`metrics.toxicity.Toxicity` scores of a multi-label classifier (every
+    label unsafe, as in Jigsaw's): the worst chunk's labels, the score their highest."""
+    labels = {label: round(float(rng.beta(1, 4 + 30 * quality)), 6) for label in TOXICITY_LABELS}
+    parts = [p.strip() for p in re.findall(r"[^.]+\.", output)] or [output]
     details = {
         "labels": labels,
-        "unsafe": [label for label, p in labels.items() if p >= 0.5],
-        "worst_chunk": parts[int(rng.integers(0, len(parts)))].strip(),
+        "unsafe": list(TOXICITY_LABELS),
+        "worst_chunk": parts[int(rng.integers(0, len(parts)))],
         "chunks": len(parts),
     }
     return Score(values={"": max(labels.values())}, details=details)
@@ -205,12 +227,14 @@ def write_run(
     suite: str = "synthetic",
     seed: int = 0,
     bootstrap: int = 200,
+    baseline_run: str | None = None,
     extra_summary: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Store a complete run (items, outputs, scores with evidence, summary); return the summary.
 
     ``quality`` (0-1 per system) shifts its scores; a system's outputs keep their cache key, so
-    two runs that share an output share its score, as real runs do.
+    two runs that share an output share its score, as real runs do. ``baseline_run``: a stored
+    run to compare with, as ``judge eval --baseline RUN`` does (``summary["baseline"]``).
     """
     systems = list(outputs)
     quality = dict(quality or {})
@@ -255,6 +279,7 @@ def write_run(
         seed=seed,
         bootstrap=bootstrap,
         n_items=len(items),
+        baseline_run=baseline_run,
     )
     summary.update(extra_summary or {})
     store.finish_run(run_id=run_id, summary=summary)
@@ -294,23 +319,32 @@ def synthetic_summary(
     seed: int,
     bootstrap: int,
     n_items: int,
+    baseline_run: str | None = None,
 ) -> dict[str, Any]:
     """The summary ``judge eval`` would write for the stored scores of ``run_id``."""
     scores = store.scores(run_id)
     frame = score_frame(scores)
     metrics = summarize(frame, seed=seed, resamples=bootstrap)
-    higher = {n: bool(j["higher_is_better"]) for j in info.values() for n in j["scores"]}
+    higher = {
+        n: bool(j["higher_is_better"]) and n not in INVERTED
+        for j in info.values()
+        for n in j["scores"]
+    }
+    table = score_table(frame)
+    base = resolve_baseline(baseline_run, store=store, suite=suite) if baseline_run else None
     results = evaluate_gates(
         [parse_gate(g) for g in gates],
-        scores=score_table(frame),
+        scores=table,
         higher_is_better=higher,
+        baseline=base.for_gates() if base is not None else None,
         seed=seed,
         resamples=bootstrap,
+        systems=systems,
     )
     return {
         "suite": suite,
         "run_id": run_id,
-        "passed": all(r.passed for r in results if r.severity == "fail"),
+        "passed": not any(r.failed for r in results),
         "systems": systems,
         "metrics": metrics,
         "gates": [r.to_json() for r in results],
@@ -329,4 +363,14 @@ def synthetic_summary(
             "branch": "main",
             "dirty": False,
         },
+        "skipped": {"reason": "empty output (empty_outputs: skip)", "count": 0, "items": {}},
+        "correction": "holm",
+        "baseline_run": baseline_run,
+        "baseline": (
+            comparison_section(
+                table, base, higher_is_better=higher, changed={}, seed=seed, resamples=bootstrap
+            )
+            if base is not None
+            else None
+        ),
     }

@@ -45,11 +45,19 @@ class Report:
 
     @property
     def gate_counts(self) -> dict[str, int]:
-        """How many gates passed, failed, and failed only as warnings."""
+        """How many gates passed, failed, failed only as warnings, and were skipped (nothing
+        to compare with: a baseline-run gate without a baseline run)."""
         gates = self.summary.get("gates", [])
-        failed = [g for g in gates if not g.get("passed")]
+        skipped = [g for g in gates if g.get("skipped")]
+        failed = [g for g in gates if not g.get("passed") and not g.get("skipped")]
         warned = [g for g in failed if g.get("severity") == "warn"]
-        return {"total": len(gates), "failed": len(failed) - len(warned), "warned": len(warned)}
+        return {
+            "total": len(gates),
+            "passed": len(gates) - len(failed) - len(skipped),
+            "failed": len(failed) - len(warned),
+            "warned": len(warned),
+            "skipped": len(skipped),
+        }
 
     @property
     def winners(self) -> list[tuple[str, list[str]]]:
@@ -69,7 +77,7 @@ def build_report(
     seed, resamples = int(run.spec.get("seed", 0)), int(run.spec.get("bootstrap", 1000))
     scores = score_infos(summary, table)
     baseline = str(summary.get("baseline_system") or (run.systems[0] if run.systems else ""))
-    gates, violations = gate_rows(run, table, higher)
+    gates, violations = gate_rows(run, table, higher, previous=gate_baseline(run, previous))
     judges = distributions.primary_scores(summary.get("judges", {}))
     agree = distributions.disagreement(
         table, judges=[j for j in judges if j in table], higher_is_better=higher
@@ -178,10 +186,26 @@ def score_infos(summary: Mapping[str, Any], table: ScoreTable) -> list[dict[str,
     return out
 
 
+def gate_baseline(run: RunData, previous: PreviousRun | None) -> ScoreTable | None:
+    """The scores of the baseline run the gates were checked against, when ``previous`` is it."""
+    section = run.summary.get("baseline") or {}
+    if previous is None or not section:
+        return None
+    same = (previous.run_id is not None and previous.run_id == section.get("run_id")) or (
+        previous.label == section.get("location")
+    )
+    return previous.table if same else None
+
+
 def gate_rows(
-    run: RunData, table: ScoreTable, higher: Mapping[str, bool]
+    run: RunData,
+    table: ScoreTable,
+    higher: Mapping[str, bool],
+    *,
+    previous: ScoreTable | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The summary's gate verdicts with, per gate, the items that break it on their own."""
+    """The summary's gate verdicts with, per gate, the items that break it on their own
+    (against ``previous``, the baseline run's scores, for gates on the baseline run)."""
     verdicts = list(run.summary.get("gates", []))
     parsed = stored_gates(run.spec.get("gates", []))
     position = {item.id: index for index, item in enumerate(run.items)}
@@ -189,7 +213,9 @@ def gate_rows(
     for index, verdict in enumerate(verdicts):
         gate = parsed[index] if index < len(parsed) else None
         per_system = (
-            item_violations(gate, table=table, higher_is_better=higher) if gate is not None else {}
+            item_violations(gate, table=table, higher_is_better=higher, previous=previous)
+            if gate is not None
+            else {}
         )
         indexes = {
             s: sorted(position[i] for i in ids if i in position) for s, ids in per_system.items()
@@ -275,13 +301,15 @@ def change_section(
 ) -> dict[str, Any]:
     """This run against an earlier one: per score what moved, and the items that moved most."""
     table = run.table
-    rows = (
-        compare.run_changes(
-            table, previous.table, higher_is_better=higher, seed=seed, resamples=resamples
+    rows = stored_changes(run, previous, higher)
+    if rows is None:
+        rows = (
+            compare.run_changes(
+                table, previous.table, higher_is_better=higher, seed=seed, resamples=resamples
+            )
+            if previous.table
+            else []
         )
-        if previous.table
-        else []
-    )
     moves = compare.biggest_moves(table, previous.table, higher_is_better=higher, limit=MOVES)
     texts = {
         (m.system, m.item_id): (
@@ -306,7 +334,49 @@ def change_section(
         "texts": texts,
         "judges": judge_changes(run.summary, previous.summary),
         "paired": bool(previous.table),
+        "items": item_overlap(table, previous.table),
     }
+
+
+def stored_changes(
+    run: RunData, previous: PreviousRun, higher: Mapping[str, bool]
+) -> list[compare.Paired] | None:
+    """The comparison ``judge eval --baseline`` stored in the summary, when ``previous`` is
+    that baseline (the same numbers the gates saw; Holm-adjusted here over the table)."""
+    section = run.summary.get("baseline") or {}
+    if not section.get("paired") or gate_baseline(run, previous) is None:
+        return None
+    rows = []
+    for name, per_system in (section.get("metrics") or {}).items():
+        for system, c in per_system.items():
+            if not c.get("n") or c.get("delta") is None:
+                continue
+            rows.append(
+                compare.Paired(
+                    metric=name,
+                    system=system,
+                    baseline="previous run",
+                    n=int(c["n"]),
+                    mean=c["mean"],
+                    baseline_mean=c["baseline_mean"],
+                    diff=c["delta"],
+                    ci_low=c["ci_low"],
+                    ci_high=c["ci_high"],
+                    p=c["p"],
+                    wins=int(c["wins"]),
+                    ties=int(c["ties"]),
+                    losses=int(c["losses"]),
+                    higher=bool(higher.get(name, True)),
+                )
+            )
+    return compare.holm_adjust(rows)
+
+
+def item_overlap(table: ScoreTable, before: ScoreTable) -> dict[str, int]:
+    """How many item ids both runs scored, and how many only one of them did."""
+    now = {i for per in table.values() for values in per.values() for i in values}
+    then = {i for per in before.values() for values in per.values() for i in values}
+    return {"paired": len(now & then), "only_now": len(now - then), "only_before": len(then - now)}
 
 
 def _regression_rank(row: compare.Paired) -> tuple[bool, float, float]:

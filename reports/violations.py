@@ -1,26 +1,21 @@
 """Which items break a gate on their own: the explorer's "failing gate" filter.
 
 Gates judge a statistic over all items; an item "violates" a gate when its own score is outside
-the gate's bounds (threshold gates), or when its paired loss against the baseline system is larger
-than the allowed drop (baseline gates). The gates are re-read from the suite spec stored with the
-run, so that this works for any stored run.
+the gate's bounds (threshold gates), does not clear the cutoff (pass-rate gates), or loses more
+than the allowed drop against the baseline system's score for the same item, or against its own
+score in the baseline run (comparison gates). The gates are re-read from the suite spec stored
+with the run, so that this works for any stored run.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from judge.gates import BaselineGate, Gate, GateError, ThresholdGate, parse_gate
+from judge.gate_spec import OPS, BaselineGate, Gate, GateError, PassRateGate, parse_gate
 
 ScoreTable = Mapping[str, Mapping[str, Mapping[str, float]]]
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-}
+_EPS = 1e-12
 
 
 def stored_gates(raw_gates: Sequence[Any]) -> list[Gate | None]:
@@ -35,36 +30,53 @@ def stored_gates(raw_gates: Sequence[Any]) -> list[Gate | None]:
 
 
 def item_violations(
-    gate: Gate, *, table: ScoreTable, higher_is_better: Mapping[str, bool]
+    gate: Gate,
+    *,
+    table: ScoreTable,
+    higher_is_better: Mapping[str, bool],
+    previous: ScoreTable | None = None,
 ) -> dict[str, list[str]]:
-    """``{system: [item ids]}`` of the items that break ``gate`` on their own."""
+    """``{system: [item ids]}`` of the items that break ``gate`` on their own.
+
+    ``previous``: the baseline run's scores, for gates against the baseline run (without it
+    such a gate has no violating items).
+    """
     per_system = table.get(gate.metric, {})
-    if isinstance(gate, ThresholdGate):
-        systems = gate.systems or tuple(per_system)
+    systems = gate.systems or tuple(per_system)
+    if isinstance(gate, BaselineGate):
+        higher = higher_is_better.get(gate.metric, True)
+        if gate.baseline is None:
+            before = (previous or {}).get(gate.metric, {})
+            return {
+                s: _losses(per_system.get(s, {}), before[s], gate.max_drop, higher)
+                for s in systems
+                if s in before
+            }
+        base = per_system.get(gate.baseline, {})
         return {
-            system: [
-                item_id
-                for item_id, value in per_system.get(system, {}).items()
-                if not all(_OPS[op](value, bound) for op, bound in gate.bounds)
-            ]
-            for system in systems
+            s: _losses(per_system.get(s, {}), base, gate.max_drop, higher)
+            for s in systems
+            if s != gate.baseline
         }
-    return _baseline_violations(gate, per_system, higher_is_better.get(gate.metric, True))
-
-
-def _baseline_violations(
-    gate: BaselineGate, per_system: Mapping[str, Mapping[str, float]], higher: bool
-) -> dict[str, list[str]]:
-    base = per_system.get(gate.baseline, {})
-    systems = [s for s in (gate.systems or tuple(per_system)) if s != gate.baseline]
-    out = {}
-    for system in systems:
-        values = per_system.get(system, {})
-        out[system] = [
-            item_id
-            for item_id, value in values.items()
-            if item_id in base
-            and ((base[item_id] - value) if higher else (value - base[item_id]))
-            > gate.max_drop + 1e-12
+    if isinstance(gate, PassRateGate):
+        op, cut = OPS[gate.cutoff_op], gate.cutoff
+        return {s: [i for i, v in per_system.get(s, {}).items() if not op(v, cut)] for s in systems}
+    return {
+        s: [
+            i
+            for i, v in per_system.get(s, {}).items()
+            if not all(OPS[op](v, bound) for op, bound in gate.bounds)
         ]
-    return out
+        for s in systems
+    }
+
+
+def _losses(
+    values: Mapping[str, float], base: Mapping[str, float], max_drop: float, higher: bool
+) -> list[str]:
+    """Items whose value lost more than ``max_drop`` against ``base`` (in the score's direction)."""
+    return [
+        i
+        for i, v in values.items()
+        if i in base and ((base[i] - v) if higher else (v - base[i])) > max_drop + _EPS
+    ]

@@ -52,7 +52,7 @@ def build_store(path: Path, *, n_items: int = 30, hostile: bool = True) -> Store
         items=items,
         outputs=changed,
         quality=QUALITY,
-        extra_summary={"baseline_run": "run-1"},
+        baseline_run="run-1",
     )
     return store
 

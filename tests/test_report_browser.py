@@ -140,7 +140,23 @@ def test_leaderboard_shows_the_numbers_of_summary_json(tab: Tab, site: Path) -> 
     rows = page.locator("#gates tbody tr")
     assert rows.count() == len(data["gates"])
     for k, gate in enumerate(data["gates"]):
-        assert rows.nth(k).locator("td.detail").inner_text() == gate["detail"]
+        cell = rows.nth(k).locator("td.detail")
+        # the gate's numbers per system, each with its verdict when it did not pass
+        assert cell.locator("li.check").count() == len(gate["checks"]) > 0
+        for check in gate["checks"]:
+            line = cell.locator(f'li.check[data-system="{check["system"]}"]').inner_text()
+            verdict = (
+                " skipped"
+                if check["skipped"]
+                else ""
+                if check["passed"]
+                else " warn"
+                if gate["severity"] == "warn"
+                else " fail"
+            )
+            assert line == f"{check['system']} {check['detail']}{verdict}", line
+        head = gate["detail"].split(": ", 1)[0]
+        assert cell.locator(".check-head").inner_text() == head + ":"
     shot(page, "report-light", full_page=True)
 
 
@@ -225,6 +241,10 @@ def test_explanations_open(tab: Tab, site: Path) -> None:
     assert sorted(names) == sorted(labels)
     values = card.locator(".explain.toxicity .probs .num").all_inner_texts()
     assert values == [f"{labels[n]:.3f}" for n in names]
+    unsafe = doc["d"]["alpha"]["toxicity"]["unsafe"]
+    assert card.locator(".explain.toxicity .pbar i.unsafe").count() == len(unsafe)
+    top = max(unsafe, key=labels.__getitem__)  # the score: the highest unsafe probability
+    assert card.locator(".explain.toxicity p .badge").inner_text() == f"{top} {labels[top]:.3f}"
     shot(card, "why-toxicity")
     assert "#item=item-00010" in page.url
 
@@ -390,5 +410,95 @@ def test_a_real_bertscore_run_explains_itself(
     card.locator('button.why[data-why="profanity"]').click()
     assert card.locator(".explain.profanity mark").inner_text() == "No idea about q3."
     shot(card, "why-bertscore-real")
+    assert t.errors == [] and page.evaluate("window.__violations") == []
+    t.close()
+
+
+@pytest.mark.model
+def test_real_nli_and_toxicity_evidence_and_skipped_outputs(
+    browser: Any, make_suite: Any, tmp_path: Path, hub_cache: dict[str, Path]
+) -> None:
+    """The tiny NLI and safety classifiers' own evidence drives the views; a system whose every
+    output was skipped (null statistics) and one with a skipped output break nothing."""
+    from judge.pipeline import evaluate
+
+    long = " ".join(f"Sentence {i} says the park has {i} trees." for i in range(40))
+    items = [
+        {
+            "id": f"q{i}",
+            "source": f"The park opens in June. {long}",
+            "references": ["It opens in June.", "The park is open from June on."],
+        }
+        for i in range(1, 5)
+    ]
+    suite = make_suite(
+        items=items,
+        outputs={
+            "a": ["The park opens in June. It has trees."] * 3 + [""],
+            "b": ["The park is closed. Go away, you fool."] * 4,
+            "mute": [""] * 4,
+        },
+        metrics=[
+            {"name": "nli", "params": {"model": "tiny-org/tiny-nli"}},
+            {
+                "name": "nli",
+                "as": "nli_ref",
+                "params": {"model": "tiny-org/tiny-nli", "against": "reference"},
+            },
+            {
+                "name": "toxicity",
+                "params": {"model": "tiny-org/tiny-toxic", "labels": ["toxic", "threat"]},
+            },
+        ],
+        gates=["nli.score >= 0", "toxicity <= 1"],
+        extra={"empty_outputs": "skip"},
+    )
+    outcome = evaluate(suite_path=suite, out_dir=tmp_path / "out", store_path=tmp_path / "j.db")
+    summary = outcome.summary
+    assert summary["skipped"]["count"] == 5 and summary["metrics"]["nli.score"]["mute"]["n"] == 0
+    t = Tab(browser)
+    page = t.open(outcome.out_dir / "report.html")
+    cell = page.locator('#board td[data-metric="nli.score"][data-system="mute"]')
+    assert cell.inner_text() == "–" and "every output of mute was skipped" in (
+        cell.get_attribute("title") or ""
+    )
+    assert "5 outputs" in page.inner_text("#skipped-outputs")
+    page.locator('#item-body tr.row[data-id="q2"] button.toggle').click()
+    card = page.locator('tr.detail article.output[data-system="b"]')
+    html = page.content()
+    doc = evidence(html, 1)["d"]["b"]
+    # nli: the claims of the output against chunks of the long source, evidence marked
+    card.locator('button.why[data-why="nli"]').click()
+    claims = doc["nli"]["claims"]
+    assert doc["nli"]["chunks"] > 1 and len(claims) == 2
+    assert card.locator(".explain.nli ol.claims > li").count() == len(claims)
+    card.locator(".explain.nli ol.claims > li").last.click()
+    assert card.locator(".explain.nli mark.claim").inner_text() == claims[-1]["text"]
+    assert card.locator(".explain.nli mark.evidence").inner_text() == claims[-1]["evidence"]
+    # against references: the reference each claim's evidence came from
+    card.locator('button.why[data-why="nli_ref"]').click()
+    ref_claims = doc["nli_ref"]["claims"]
+    view = card.locator(".explain.nli").last
+    view.locator("ol.claims > li").first.click()
+    k = ref_claims[0]["premise"]
+    assert view.locator("mark.evidence").inner_text() == items[1]["references"][k]
+    assert f"reference {k + 1} of 2" in view.locator("h5").nth(1).text_content()
+    # toxicity: all labels, the unsafe ones marked, the score their highest
+    card.locator('button.why[data-why="toxicity"]').click()
+    tox = doc["toxicity"]
+    assert tox["unsafe"] == ["toxic", "threat"] and set(tox["labels"]) == {
+        "toxic", "obscene", "threat", "insult"
+    }  # fmt: skip
+    box = card.locator(".explain.toxicity")
+    assert box.locator(".pbar i.unsafe").count() == 2
+    top = max(tox["unsafe"], key=tox["labels"].__getitem__)
+    assert box.locator("p .badge").inner_text() == f"{top} {tox['labels'][top]:.3f}"
+    shot(card, "why-real-nli-toxicity")
+    # the skipped system's outputs show as skipped, without scores or explanations
+    page.locator('#item-body tr.row[data-id="q4"] button.toggle').click()
+    mute = page.locator('tr.detail article.output[data-system="mute"]').last
+    assert mute.locator("button.why").count() == 0
+    assert mute.locator("header .tag.warn").inner_text() == "not scored: empty output"
+    assert mute.locator("td.sc").all_inner_texts() == ["–"] * 5  # nli 2, nli_ref 2, toxicity
     assert t.errors == [] and page.evaluate("window.__violations") == []
     t.close()

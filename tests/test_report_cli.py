@@ -43,7 +43,9 @@ def test_report_rerenders_a_stored_run(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "run run-2" in proc.stdout
     html = (tmp_path / "r2" / "report.html").read_text()
     assert 'id="changes-table"' in html and "<code>run-1</code>" in html
-    assert len((tmp_path / "r2" / "scores.csv").read_text().splitlines()) == 1 + 3 * 6 * 6
+    assert (
+        len((tmp_path / "r2" / "scores.csv").read_text().splitlines()) == 1 + 3 * 6 * 7
+    )  # 7 scores: bertscore 3, nli 2, toxicity, similarity
 
 
 def test_report_index_links_every_run(tmp_path: Path) -> None:
@@ -97,6 +99,64 @@ def test_eval_then_report_against_the_previous_run(
     assert proc.returncode == 0, proc.stderr
     html = (tmp_path / "cmp" / "report.html").read_text()
     assert 'id="changes-table"' in html and summary["run_id"] in html
+
+
+def test_eval_with_a_baseline_reports_the_numbers_the_gates_saw(
+    make_suite: Callable[..., Path], tmp_path: Path
+) -> None:
+    """``judge eval --baseline`` stores the comparison; the report shows exactly those numbers,
+    and computing them afresh (``judge report --baseline``) gives the same."""
+    from judge.store import Store
+    from reports import compare
+    from reports.outputs import recorded_baseline
+    from reports.previous import load_previous
+    from reports.rundata import RunData
+    from reports.view import build_report
+
+    gates = ["rouge.rouge1 drop vs baseline run <= 1"]
+    items = [{"id": f"q{i}", "reference": f"The answer is {i} of many."} for i in range(24)]
+    first = {"a": [f"The answer is {i}." for i in range(24)], "b": ["No idea."] * 24}
+    suite = make_suite(metrics=["rouge"], items=items, outputs=first, gates=gates)
+    assert judge("eval", str(suite), "--out", "one", cwd=tmp_path).returncode == 0
+    second = {"a": [f"The answer is {i} of some." for i in range(24)], "b": first["b"]}
+    suite = make_suite(metrics=["rouge"], items=items, outputs=second, gates=gates)
+    proc = judge("eval", str(suite), "--out", "two", "--baseline", "latest", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "two" / "summary.json").read_text())
+    store = Store(tmp_path / "judge.db")
+    try:
+        run = RunData.load(store, summary["run_id"])
+        ref = recorded_baseline(run.summary)
+        assert ref == summary["baseline_run"]
+        previous, note = load_previous(store, str(ref), current=run, strict=True)
+        assert previous is not None and note is None
+        report = build_report(run, previous=previous)
+    finally:
+        store.close()
+    assert report.changes is not None
+    rows = report.changes["rows"]
+    assert {r.system for r in rows} == {"a"} and report.changes["unchanged"] == ["b"]
+    for row in rows:
+        cell = summary["baseline"]["metrics"][row.metric][row.system]
+        assert (row.diff, row.ci_low, row.ci_high, row.p, row.n) == (
+            cell["delta"],
+            cell["ci_low"],
+            cell["ci_high"],
+            cell["p"],
+            cell["n"],
+        )
+        assert (row.wins, row.ties, row.losses) == (cell["wins"], cell["ties"], cell["losses"])
+    spec = run.spec
+    fresh = compare.run_changes(
+        run.table,
+        previous.table,
+        higher_is_better=summary["higher_is_better"],
+        seed=spec["seed"],
+        resamples=spec["bootstrap"],
+    )
+    assert [r for r in fresh if r.system == "a"] == rows
+    html = (tmp_path / "two" / "report.html").read_text()
+    assert 'id="changes-table"' in html and summary["baseline_run"] in html
 
 
 def test_git_info_reads_the_work_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

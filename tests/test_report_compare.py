@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from judge import stats
+from judge.compare import compare_paired
 from judge.gates import parse_gate
 from reports import compare, distributions, svg
 from reports.payload import script_json
@@ -194,22 +195,26 @@ def test_svg_geometry() -> None:
     assert math.isclose(trend["low"], 0.5) and math.isclose(trend["high"], 0.7)
 
 
-def test_bootstrap_cis_equal_judge_stats_one_by_one() -> None:
-    rng = np.random.default_rng(3)
-    samples = [rng.normal(size=n) for n in (40, 40, 7, 5000, 40)] + [[0.3, 0.3], [], [1.0]]
-    expected = [stats.bootstrap_ci(s, seed=5, resamples=300) for s in samples]
-    got = compare.bootstrap_cis(samples, seed=5, resamples=300)
-    assert got[:6] == expected[:6] and got[7] == expected[7]
-    assert all(math.isnan(v) for v in got[6]) and all(math.isnan(v) for v in expected[6])
-
-
 def test_paired_table_agrees_with_the_gate_arithmetic() -> None:
     rng = np.random.default_rng(4)
     table = {"f1": table_of(base=list(rng.random(60)), other=list(rng.random(60)))}
     (row,) = compare.paired_comparisons(table, baseline="base", higher_is_better={}, seed=2)
     diffs, _ = stats.paired_differences(table["f1"]["other"], table["f1"]["base"])
     assert (row.ci_low, row.ci_high) == stats.bootstrap_ci(diffs, seed=2)  # as gates compute it
-    assert row.p == stats.paired_permutation_p(diffs, seed=2, resamples=5000)
+    assert row.p == stats.paired_permutation_p(diffs, seed=2, resamples=10_000)
+    gate = compare_paired(table["f1"]["other"], table["f1"]["base"], higher_is_better=True, seed=2)
+    assert (row.n, row.mean, row.baseline_mean, row.diff) == (
+        gate.n,
+        gate.mean,
+        gate.baseline_mean,
+        gate.delta,
+    )
+    assert (row.p, row.wins, row.ties, row.losses) == (
+        gate.p_two_sided,
+        gate.wins,
+        gate.ties,
+        gate.losses,
+    )
 
 
 def test_permutation_p_approximation_for_many_pairs() -> None:
@@ -221,7 +226,7 @@ def test_permutation_p_approximation_for_many_pairs() -> None:
     assert compare.permutation_p(np.zeros(2000)) == 1.0
     small = rng.normal(0.1, 1, size=50)
     assert compare.permutation_p(small, seed=3) == stats.paired_permutation_p(
-        small, seed=3, resamples=5000
+        small, seed=3, resamples=compare.PERMUTATIONS
     )
 
 

@@ -232,3 +232,16 @@ def test_stored_nan_in_evidence_reaches_the_page_as_null(tmp_path: Path) -> None
     html = render_report(RunData.load(store, "n"))
     assert evidence(html, 0)["d"]["s"]["m"] == {"similarity": [None, 0.5], "t": "NaN"}
     assert evidence(html, 1) == {"d": {}, "f": {"s": {"m": ["truncated"]}}}
+
+
+def test_synthetic_runs_are_shaped_like_the_real_judges(store: Store) -> None:
+    """reports.testing stands in for real judges: their score names and directions."""
+    from metrics import registry
+
+    summary = RunData.load(store, "run-2").summary
+    for label in ("bertscore", "nli", "toxicity", "similarity"):
+        cls = registry.get(label)
+        directions = cls.directions(cls.Params())
+        names = {f"{label}.{sub}" if sub else label: up for sub, up in directions.items()}
+        assert summary["judges"][label]["scores"] == list(names)
+        assert {n: summary["higher_is_better"][n] for n in names} == names

@@ -103,11 +103,14 @@ const Explain = {
 
     nli(d, ctx) {
       const claims = d.claims || [];
-      const premise = ctx.premise(d.against || "source", d.reference);
+      const against = d.against || "source";
+      // with several references, each claim names the one its evidence came from ("premise")
+      const premiseOf = (c) => ctx.premise(against, Number.isInteger(c.premise) ? c.premise : 0);
       const counts = { entailment: 0, neutral: 0, contradiction: 0 };
       const label = (c) => ["entailment", "neutral", "contradiction"].reduce((a, b) => (Number(c[b]) > Number(c[a]) ? b : a));
       claims.forEach((c) => counts[label(c)]++);
       const outBox = h("p", { class: "text block" });
+      const premHead = h("h5", { text: against + " (evidence marked)" });
       const premBox = h("p", { class: "text block long" });
       const list = h("ol", { class: "claims" });
       const items = claims.map((c, k) => {
@@ -129,32 +132,39 @@ const Explain = {
         outBox.replaceChildren(markedText(ctx.output || "", claims.map((cl, i) => ({
           start: cl.span && cl.span[0], end: cl.span && cl.span[1], cls: i === k ? "claim" : "hit", title: "claim " + (i + 1),
         }))));
+        const premise = premiseOf(c);
         const span = locate(premise, c.evidence, c.evidence_span);
         premBox.replaceChildren(span
           ? markedText(premise, [{ start: span[0], end: span[1], cls: "evidence" + (label(c) === "contradiction" ? " contra" : "") }])
           : premise || "(no premise text stored with this item)");
+        premHead.textContent = against + (against === "reference" && ctx.referenceCount > 1 ? " " + ((c.premise || 0) + 1) + " of " + ctx.referenceCount : "") + " (evidence marked)";
         const mark = premBox.querySelector("mark");
         if (mark) premBox.scrollTop = Math.max(0, mark.offsetTop - premBox.offsetTop - 40);
       };
       const worst = claims.reduce((best, c, i) => (best < 0 || Number(c.entailment) < Number(claims[best].entailment) ? i : best), -1);
       activate(worst);
       return h("div", { class: "explain nli" },
-        h("p", { class: "muted", text: plural(claims.length, "claim") + " checked against the " + (d.against || "source") + ": " +
+        h("p", { class: "muted", text: plural(claims.length, "claim") + " checked against the " + against + (d.chunks > 1 ? " (read in " + d.chunks + " chunks)" : "") + ": " +
           counts.entailment + " supported, " + counts.neutral + " not addressed, " + counts.contradiction + " contradicted. Select a claim to see its evidence." }),
         h("div", { class: "texts" }, h("div", {}, h("h5", { text: "output (claims marked)" }), outBox),
-          h("div", {}, h("h5", { text: (d.against || "source") + " (evidence marked)" }), premBox)),
+          h("div", {}, premHead, premBox)),
         list);
     },
 
+    // details: every label's probability on the worst chunk, the labels the judge counts as
+    // unsafe, and that chunk; the score is the highest unsafe probability (metrics/toxicity.py)
     toxicity(d, ctx) {
       const labels = d.labels || {};
-      const unsafe = d.unsafe || [];
+      const unsafe = (d.unsafe || []).filter((u) => u in labels);
+      const top = unsafe.reduce((a, b) => (a === null || Number(labels[b]) > Number(labels[a]) ? b : a), null);
       const worst = d.worst_chunk || "";
       const at = worst && ctx.output ? ctx.output.indexOf(worst) : -1;
       return h("div", { class: "explain toxicity" },
-        h("p", {}, unsafe.length
-          ? ["Over the threshold: ", ...unsafe.map((u) => h("span", { class: "badge fail", text: u }))]
-          : h("span", { class: "badge pass", text: "no label over its threshold" })),
+        h("p", { class: "muted" }, top === null
+          ? "This judge counts no label as unsafe."
+          : ["The score is the highest probability among the labels counted as unsafe (marked): ",
+              h("span", { class: "badge " + (Number(labels[top]) >= 0.5 ? "fail" : "same"), text: top + " " + fmt(Number(labels[top]), 3) }),
+              unsafe.length < Object.keys(labels).length ? "; the others are safe labels." : "."]),
         probBars(labels, { unsafe }),
         worst ? h("h5", { text: "the most toxic part" + (d.chunks > 1 ? " (of " + d.chunks + " chunks)" : "") }) : null,
         worst ? h("p", { class: "text block" }, at >= 0 ? markedText(ctx.output, [{ start: at, end: at + worst.length, cls: "evidence contra" }]) : worst) : null,

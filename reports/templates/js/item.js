@@ -35,7 +35,9 @@ const Item = {
     const d = explorer.data;
     const text = d.outputs[sys][i];
     const card = h("article", { class: "output b" + (d.systems.indexOf(sys) % 8), "data-system": sys });
-    card.append(h("header", {}, h("h4", { text: sys }), sys === d.baseline ? h("span", { class: "tag", text: "baseline" }) : null));
+    const skipped = ((d.skipped || {})[sys] || []).includes(i);
+    card.append(h("header", {}, h("h4", { text: sys }), sys === d.baseline ? h("span", { class: "tag", text: "baseline" }) : null,
+      skipped ? h("span", { class: "tag warn", text: "not scored: empty output", title: "empty_outputs: skip" }) : null));
     card.append(text === null || text === undefined
       ? h("p", { class: "muted", text: "no output" })
       : h("p", { class: "text out-text" + (text.length > 900 ? " long" : "") }, markedText(text, findAll(text, needle))));
