@@ -5,39 +5,181 @@ from __future__ import annotations
 from typing import Any, Literal, get_args, get_origin
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from judge.ci_output import baseline_line, gate_lines
+from judge.errors import printable
 from judge.gates import GateResult
+from judge.hub import ModelEntry
 from metrics.base import Metric, model_param_names
+
+
+def safe(text: object) -> str:
+    """Text from a suite, its data or a plug-in, printed as itself: no markup, no escapes."""
+    return escape(printable(str(text)))
+
+
+def plain(text: object) -> Text:
+    """``text`` as a rich Text (never read as markup) on one line without escape sequences."""
+    return Text(printable(str(text)))
 
 
 def results_table(summary: dict[str, Any]) -> Table:
     table = Table(
-        title=f"{summary['suite']} · run {summary['run_id']} · mean (95% CI)",
+        title=f"{safe(summary['suite'])} · run {summary['run_id']} · mean (95% CI)",
         title_justify="left",
     )
     table.add_column("score")
     for system in summary["systems"]:
-        table.add_column(system, justify="right")
+        table.add_column(safe(system), justify="right")
     for name, per_system in summary["metrics"].items():
         arrow = "▲" if summary["higher_is_better"].get(name, True) else "▼"
         best = summary["best"].get(name)
         cells = []
         for system in summary["systems"]:
-            cell = per_system[system]
+            cell = per_system.get(system, {})
+            if cell.get("mean") is None:
+                cells.append("–")
+                continue
             text = f"{cell['mean']:.3f} ({cell['ci_low']:.3f}–{cell['ci_high']:.3f})"
             cells.append(f"[bold]{text}[/bold]" if system == best else text)
-        table.add_row(f"{name} {arrow}", *cells)
+        table.add_row(f"{safe(name)} {arrow}", *cells)
+    return table
+
+
+def runs_table(rows: list[dict[str, Any]]) -> Table:
+    """Stored runs as ``judge runs`` prints them: one line per run, its id first (for
+    ``--baseline`` and ``judge report``), columns apart by two spaces."""
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    columns = ("run", "suite", "started", "status", "verdict", "gates", "items", "systems")
+    for name in (*columns, "commit"):
+        table.add_column(
+            name,
+            justify="right" if name in ("gates", "items") else "left",
+            no_wrap=name in ("run", "started", "status", "verdict", "commit"),
+        )
+    for r in rows:
+        if r["passed"] is None:
+            verdict = "-"
+        else:
+            verdict = "[green]passed[/green]" if r["passed"] else "[red]FAILED[/red]"
+        table.add_row(
+            plain(r["run_id"]),
+            plain(r["suite"]),
+            r["started"],
+            plain(r["status"]),
+            verdict,
+            f"{r['gates_passed']}/{r['gates']}" if r["gates"] else "",
+            str(r["items"] or ""),
+            plain(", ".join(r["systems"])),
+            plain((r["commit"] or "")[:10]),
+        )
+    if not rows:
+        table.caption = "no runs stored yet"
     return table
 
 
 def print_gates(console: Console, results: list[GateResult]) -> None:
-    for g in results:
-        if g.passed:
-            console.print(f"[green]PASS[/green] {g.gate}", highlight=False)
-        else:
-            word = "[yellow]WARN[/yellow]" if g.severity == "warn" else "[red]FAIL[/red]"
-            console.print(f"{word} {g.gate}\n     {g.detail}", highlight=False)
+    """Each gate's verdict; under a gate that did not pass, the systems that did not."""
+    colours = {"PASS": "green", "FAIL": "red", "WARN": "yellow", "SKIP": "cyan"}
+    for line in gate_lines(results):
+        word = line.split(" ", 1)[0]
+        text = plain(line)
+        if word in colours:
+            text.stylize(colours[word], 0, len(word))
+        console.print(text, highlight=False)
+
+
+def print_skipped(console: Console, summary: dict[str, Any]) -> None:
+    skipped = summary.get("skipped", {})
+    if skipped.get("count"):
+        per = ", ".join(f"{safe(s)}: {len(ids)}" for s, ids in skipped["items"].items())
+        console.print(f"[yellow]skipped[/yellow] {skipped['count']} empty outputs ({per})")
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def _interval(cell: dict[str, Any] | None, spec: str = ".3f") -> str:
+    if not cell or cell.get("value") is None:
+        return "–"
+    low, high = cell.get("ci_low"), cell.get("ci_high")
+    text = format(cell["value"], spec)
+    if low is not None and high is not None:
+        text += f" [{format(low, spec)}, {format(high, spec)}]"
+    return text
+
+
+def baseline_table(summary: dict[str, Any]) -> Table:
+    """This run against the baseline run: the paired difference of every score and system that
+    changed (unchanged ones are counted in the caption)."""
+    base = summary["baseline"]
+    kind = "paired by item" if base["paired"] else "means only, unpaired"
+    table = Table(
+        title=plain(f"vs baseline · {baseline_line(base)} · {kind}"), title_justify="left"
+    )
+    for column in ("score", "system", "baseline", "this run", "Δ (95% CI)", "p", "n"):
+        table.add_column(column, justify="left" if column in ("score", "system") else "right")
+    unchanged = 0
+    for name, per_system in base["metrics"].items():
+        for system, c in per_system.items():
+            if c["delta"] == 0 and c["ci_low"] == 0 and c["ci_high"] == 0:
+                unchanged += 1
+                continue
+            delta = _fmt(c["delta"], "+.4f")
+            if c["ci_low"] is not None and c["ci_high"] is not None:
+                delta += f" [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}]"
+            table.add_row(
+                plain(name),
+                plain(system),
+                _fmt(c["baseline_mean"], ".3f"),
+                _fmt(c["mean"], ".3f"),
+                delta,
+                _fmt(c["p"], ".3g"),
+                str(c["n"]),
+            )
+    if unchanged:
+        table.caption = f"{unchanged} score × system pairs identical to the baseline, not shown"
+        table.caption_justify = "left"
+    return table
+
+
+def calibration_table(summary: dict[str, Any]) -> Table:
+    """The judge card: agreement of every score with the human labels."""
+    cal = summary["calibration"]
+    labels = cal["labels"]
+    positive = labels["positive_from"]
+    kind = labels["kind"] + (f", positive from {positive:g}" if positive is not None else "")
+    title = (
+        f"judge card · labels '{labels['column']}' ({kind}; {labels['n']} labels) from "
+        f"{labels['source']} · [95% CI]; ▼ lower is better, sign flipped"
+    )
+    table = Table(title=plain(title), title_justify="left")
+    columns = ("score", "n", "Spearman", "Kendall", "Pearson", "ROC-AUC", "best threshold")
+    for column in (*columns, "system order"):
+        table.add_column(column, justify="left" if column == "score" else "right")
+    for name, card in cal["scores"].items():
+        cut = card.get("threshold")
+        threshold = "–"
+        if cut:
+            threshold = (
+                f"{cut['rule']} {cut['value']:.3f} (TPR {cut['tpr']:.2f}, FPR {cut['fpr']:.2f})"
+            )
+        same = card["systems"]["same_order"]
+        table.add_row(
+            plain(name + (" ▼" if card["oriented"] else "")),
+            str(card["n"]),
+            _interval(card["spearman"], ".2f"),
+            _interval(card["kendall"], ".2f"),
+            _interval(card["pearson"], ".2f"),
+            _interval(card.get("roc_auc"), ".2f"),
+            threshold,
+            "same as humans" if same else "differs",
+        )
+    return table
 
 
 def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:
@@ -46,7 +188,8 @@ def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:
     for cls in metrics:
         model_params = set(model_param_names(cls.Params))
         params = []
-        for name, info in cls.Params.model_fields.items():
+        fields = sorted(cls.Params.model_fields.items(), key=lambda kv: kv[0] not in model_params)
+        for name, info in fields:
             default = info.get_default(call_default_factory=True)
             params.append(
                 {
@@ -63,6 +206,7 @@ def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:
                 "description": cls.description,
                 "scores": [f"{cls.name}.{s}" if s else cls.name for s in cls.subscores],
                 "higher_is_better": cls.higher_is_better,
+                "inverted": [f"{cls.name}.{s}" for s in cls.subscores if s in cls.inverted],
                 "fields": sorted(cls.requires),
                 "params": params,
             }
@@ -80,7 +224,12 @@ def _type_name(annotation: Any) -> str:
 def print_catalogue(console: Console, catalogue: list[dict[str, Any]]) -> None:
     for m in catalogue:
         direction = "higher is better" if m["higher_is_better"] else "lower is better"
-        console.print(f"\n[bold]{m['name']}[/bold] — {m['description']}", highlight=False)
+        if m["inverted"]:
+            opposite = "lower" if m["higher_is_better"] else "higher"
+            direction += f"; {opposite} for {', '.join(m['inverted'])}"
+        console.print(
+            f"\n[bold]{safe(m['name'])}[/bold] — {safe(m['description'])}", highlight=False
+        )
         console.print(
             f"  scores: {', '.join(m['scores'])} ({direction}); needs: {', '.join(m['fields'])}",
             highlight=False,
@@ -91,3 +240,21 @@ def print_catalogue(console: Console, catalogue: list[dict[str, Any]]) -> None:
                 highlight=False,
                 markup=False,
             )
+
+
+def print_models(console: Console, entries: list[ModelEntry], *, cache: str) -> None:
+    table = Table(
+        title="models on this machine (write the reference as model:)", title_justify="left"
+    )
+    for column in ("reference", "origin", "size", "what it is (judges)"):
+        table.add_column(column)
+    for e in entries:
+        size = f"{e.size / 1e6:.1f} MB" if e.size else ""
+        table.add_row(plain(e.reference), plain(e.origin), size, plain(e.kind))
+    console.print(table)
+    console.print(
+        f"Hugging Face cache: {cache}; `judge models pull ORG/NAME` adds a hub model, "
+        "or point model: at any local folder",
+        highlight=False,
+        markup=False,
+    )

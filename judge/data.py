@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from judge.errors import UserError, place
+from judge.errors import UserError, place, shorten
 
 SUFFIXES = (".jsonl", ".csv")
 ITEM_TEXT_FIELDS = ("prompt", "source")
+# The csv module refuses fields over 128 KiB; text length is checked by ``max_chars`` instead.
+csv.field_size_limit(1 << 30)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             f"unsupported data format '{path.suffix or '(none)'}'; use .jsonl or .csv",
             where=str(path),
         )
-    if not path.is_file():
-        raise UserError("file not found (paths are relative to the suite file)", where=str(path))
+    check_regular_file(path, what="file")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -70,13 +71,31 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             where=place(path, row=line),
         ) from None
     except OSError as exc:
-        raise UserError(f"cannot read file: {exc.strerror}", where=str(path)) from None
+        raise UserError(
+            f"cannot read the file ({exc.strerror}); check that it is readable by this user",
+            where=str(path),
+        ) from None
     if not text.strip():
         raise UserError("the file is empty", where=str(path))
     if path.suffix.lower() == ".jsonl":
         yield from _jsonl_rows(path, text)
     else:
         yield from _csv_rows(path, text)
+
+
+def check_regular_file(
+    path: Path, *, what: str, hint: str = " (paths are relative to the suite file)"
+) -> None:
+    """Raise a :class:`UserError` unless ``path`` is a regular file (not a folder or a pipe)."""
+    if path.is_dir():
+        raise UserError(f"this is a folder, not a {what}; name the {what} itself", where=str(path))
+    if path.exists() and not path.is_file():
+        raise UserError(
+            f"not a regular file (a pipe or a device); save the {what} to disk first",
+            where=str(path),
+        )
+    if not path.exists():
+        raise UserError(f"{what} not found{hint}", where=str(path))
 
 
 def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -87,28 +106,84 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise UserError(
-                f"invalid JSON ({exc.msg} at column {exc.colno})", where=place(path, row=number)
+                f"invalid JSON ({exc.msg} at column {exc.colno}); write one JSON object per line",
+                where=place(path, row=number),
+            ) from None
+        except RecursionError:
+            raise UserError(
+                "the JSON is nested too deeply; a row is a flat object of texts",
+                where=place(path, row=number),
             ) from None
         if not isinstance(row, dict):
             raise UserError("each line must be a JSON object", where=place(path, row=number))
+        _check_encodable(row, where=place(path, row=number))
         yield number, row
+
+
+def _check_encodable(row: dict[str, Any], *, where: str) -> None:
+    """Reject lone UTF-16 surrogates (``"\\ud800"`` escapes): no UTF-8 text can hold them."""
+    for key, value in row.items():
+        try:
+            json.dumps({key: value}, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            name = key.encode("utf-8", "backslashreplace").decode()
+            raise UserError(
+                f"'{name}' holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape without "
+                "its pair), which is not text; fix the program that wrote the file",
+                where=where,
+            ) from None
+
+
+_QUOTE_HINT = "put a field with commas, quotes or line breaks in double quotes"
+_CSV_PROBLEMS = {
+    "unexpected end of data": "a double quote opens a field that is never closed",
+    "expected after": "text follows a closing double quote; write a quote inside a quoted "
+    'field as two ("")',
+}
 
 
 def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    number = 0
     try:
+        header = list(reader.fieldnames or [])
+        _check_header(path, header)
         for number, row in enumerate(reader, start=1):
             if None in row:
                 raise UserError(
-                    "more values than header columns (quote fields that contain commas)",
+                    f"more values than the {len(header)} header columns; {_QUOTE_HINT}",
                     where=place(path, row=number),
                 )
-            yield number, {k: v for k, v in row.items() if k is not None}
+            if any(v is None for v in row.values()):
+                given = sum(v is not None for v in row.values())
+                raise UserError(
+                    f"{given} value(s) but {len(header)} header columns; {_QUOTE_HINT}",
+                    where=place(path, row=number),
+                )
+            yield number, row
     except csv.Error as exc:
-        raise UserError(f"malformed CSV: {exc}", where=place(path, row=reader.line_num)) from None
+        problem = next((v for k, v in _CSV_PROBLEMS.items() if k in str(exc)), str(exc))
+        raise UserError(f"malformed CSV: {problem}", where=place(path, row=number + 1)) from None
 
 
-def _text(value: Any, *, column: str, where: str, allow_empty: bool = True) -> str:
+def _check_header(path: Path, header: list[str]) -> None:
+    where = f"{path}: header"
+    seen = set()
+    for name in header:
+        if name in seen and name:
+            raise UserError(f"column '{name}' appears twice; rename one of them", where=where)
+        seen.add(name)
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        raise UserError(
+            f"one column '{header[0]}': the file seems to use another separator; "
+            "save it as comma-separated CSV",
+            where=where,
+        )
+
+
+def _text(
+    value: Any, *, column: str, where: str, allow_empty: bool = True, max_chars: int | None = None
+) -> str:
     if isinstance(value, bool) or value is None:
         raise UserError(f"'{column}' must be text, got {json.dumps(value)}", where=where)
     if isinstance(value, float) and not math.isfinite(value):
@@ -119,16 +194,29 @@ def _text(value: Any, *, column: str, where: str, allow_empty: bool = True) -> s
         raise UserError(f"'{column}' must be text, got {type(value).__name__}", where=where)
     if not allow_empty and not value.strip():
         raise UserError(f"'{column}' is empty", where=where)
+    if max_chars is not None and len(value) > max_chars:
+        raise UserError(
+            f"'{column}' has {len(value):,} characters, more than max_text_chars "
+            f"({max_chars:,}); shorten it, or raise max_text_chars in the suite",
+            where=where,
+        )
     return value
+
+
+def _columns(row: dict[str, Any]) -> str:
+    names = [shorten(str(k), limit=40) for k in list(row)[:20]]
+    return ", ".join(names) + (" ..." if len(row) > 20 else "")
 
 
 def _id(row: dict[str, Any], *, where: str) -> str:
     if "id" not in row:
-        raise UserError(f"no 'id' column (columns: {', '.join(map(str, row))})", where=where)
+        raise UserError(f"no 'id' column (columns: {_columns(row)})", where=where)
     return _text(row["id"], column="id", where=where, allow_empty=False).strip()
 
 
-def _references(row: dict[str, Any], *, where: str, csv_file: bool) -> tuple[str, ...]:
+def _references(
+    row: dict[str, Any], *, where: str, csv_file: bool, max_chars: int | None
+) -> tuple[str, ...]:
     if "references" in row and row["references"] not in (None, ""):
         refs = row["references"]
         if csv_file and isinstance(refs, str):
@@ -140,9 +228,9 @@ def _references(row: dict[str, Any], *, where: str, csv_file: bool) -> tuple[str
                 ) from None
         if not isinstance(refs, list) or not refs:
             raise UserError("'references' must be a non-empty list of strings", where=where)
-        return tuple(_text(r, column="references", where=where) for r in refs)
+        return tuple(_text(r, column="references", where=where, max_chars=max_chars) for r in refs)
     if row.get("reference") not in (None, ""):
-        return (_text(row["reference"], column="reference", where=where),)
+        return (_text(row["reference"], column="reference", where=where, max_chars=max_chars),)
     return ()
 
 
@@ -152,12 +240,12 @@ def _tags(value: Any, *, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(t.strip() for t in value.split(",") if t.strip())
     if isinstance(value, list) and all(isinstance(t, str) for t in value):
-        return tuple(value)
+        return tuple(t.strip() for t in value if t.strip())
     raise UserError("'tags' must be a list of strings or a comma-separated string", where=where)
 
 
-def read_items(path: Path) -> list[Item]:
-    """Read the suite's items; ids must be unique."""
+def read_items(path: Path, *, max_chars: int | None = None) -> list[Item]:
+    """Read the suite's items; ids must be unique, texts at most ``max_chars`` long."""
     items: list[Item] = []
     seen: dict[str, int] = {}
     csv_file = path.suffix.lower() == ".csv"
@@ -167,12 +255,13 @@ def read_items(path: Path) -> list[Item]:
         item_id = _id(row, where=where)
         if item_id in seen:
             raise UserError(
-                f"duplicate id '{item_id}' (first on row {seen[item_id]}); ids must be unique",
+                f"duplicate id '{shorten(item_id)}' (first on row {seen[item_id]}); "
+                "ids must be unique",
                 where=where,
             )
         seen[item_id] = number
         texts = {
-            name: _text(row[name], column=name, where=where)
+            name: _text(row[name], column=name, where=where, max_chars=max_chars)
             for name in ITEM_TEXT_FIELDS
             if row.get(name) not in (None, "")
         }
@@ -181,7 +270,7 @@ def read_items(path: Path) -> list[Item]:
                 id=item_id,
                 prompt=texts.get("prompt"),
                 source=texts.get("source"),
-                references=_references(row, where=where, csv_file=csv_file),
+                references=_references(row, where=where, csv_file=csv_file, max_chars=max_chars),
                 tags=_tags(row.get("tags"), where=where),
                 extra={k: v for k, v in row.items() if k not in known},
             )
@@ -189,7 +278,9 @@ def read_items(path: Path) -> list[Item]:
     return items
 
 
-def read_outputs(path: Path, *, column: str = "output") -> tuple[dict[str, str], dict[str, int]]:
+def read_outputs(
+    path: Path, *, column: str = "output", max_chars: int | None = None
+) -> tuple[dict[str, str], dict[str, int]]:
     """Read one system's outputs: ``{item id: output}`` and each id's row number."""
     outputs: dict[str, str] = {}
     rows: dict[str, int] = {}
@@ -198,14 +289,19 @@ def read_outputs(path: Path, *, column: str = "output") -> tuple[dict[str, str],
         item_id = _id(row, where=where)
         if item_id in rows:
             raise UserError(
-                f"duplicate id '{item_id}' (first on row {rows[item_id]}); one output per item",
+                f"duplicate id '{shorten(item_id)}' (first on row {rows[item_id]}); "
+                "one output per item",
                 where=where,
             )
         if column not in row:
             raise UserError(
-                f"no '{column}' column (columns: {', '.join(map(str, row))})", where=where
+                f"no '{column}' column (columns: {_columns(row)}); set the system's column: "
+                "in the suite if the outputs are under another name",
+                where=where,
             )
         value = row[column]
-        outputs[item_id] = "" if value is None else _text(value, column=column, where=where)
+        outputs[item_id] = (
+            "" if value is None else _text(value, column=column, where=where, max_chars=max_chars)
+        )
         rows[item_id] = number
     return outputs, rows

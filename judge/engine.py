@@ -9,7 +9,7 @@ and check that the judge they built has the fingerprint the driver stored scores
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -54,7 +54,7 @@ class Engine(Protocol):
 
     def run(
         self, *, job: MetricJob, batches: Iterable[tuple[T, Sequence[Example]]]
-    ) -> Iterator[tuple[T, list[Score]]]:
+    ) -> Generator[tuple[T, list[Score]], None, None]:
         """Score each ``(tag, examples)`` batch; yield ``(tag, scores)`` in the batches' order."""
         ...
 
@@ -68,7 +68,7 @@ class LocalEngine:
 
     def run(
         self, *, job: MetricJob, batches: Iterable[tuple[T, Sequence[Example]]]
-    ) -> Iterator[tuple[T, list[Score]]]:
+    ) -> Generator[tuple[T, list[Score]], None, None]:
         metric = job.build()
         try:
             for tag, examples in batches:
@@ -90,7 +90,9 @@ def make_engine(name: str = "local", *, address: str | None = None) -> Engine:
         from judge.ray_engine import RayEngine
 
         return RayEngine(address=address)
-    raise UserError(f"unknown engine '{name}'; choose one of {', '.join(ENGINES)}")
+    raise UserError(
+        f"unknown engine '{name}'; choose one of {', '.join(ENGINES)}", where="--engine"
+    )
 
 
 def worker_env() -> dict[str, str]:

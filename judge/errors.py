@@ -30,3 +30,19 @@ def place(file: Path | str, *, yaml_path: str | None = None, row: int | None = N
     if row is not None:
         text += f": row {row}"
     return text
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROL.update({ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})
+
+
+def printable(text: str) -> str:
+    """``text`` made safe for one terminal line: no control characters or escape sequences
+    (data and LLM outputs end up in messages), no lone surrogates."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.translate(_CONTROL)
+
+
+def shorten(value: str, *, limit: int = 80) -> str:
+    """An untrusted value cut to ``limit`` characters for a message."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"

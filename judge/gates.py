@@ -1,104 +1,104 @@
-"""Gates: the pass/fail rules of a suite, parsed from YAML and checked as pure functions.
+"""Gates: the pass/fail rules of a suite, checked as pure functions over per-item scores.
 
-Three forms:
+The gate language (parsing, one-line forms) lives in :mod:`judge.gate_spec`; this module decides
+verdicts. Each gate yields one :class:`Check` per system, so a CI report can say which system
+failed and by how much.
 
-- ``"bertscore.f1 >= 0.80"`` (or ``"p10(bertscore.f1) > 0.5"``): a statistic of every system;
-- ``{metric: profanity, stat: max, max: 0.5}``: the same with ``min`` and/or ``max`` bounds;
-- ``{metric: bertscore.f1, baseline: model-a, max_drop: 0.02}``: each other system, paired item by
-  item with the baseline system, may lose at most ``max_drop`` on the metric's mean.
+Significance and multiple comparisons. A gate with ``significant: true`` fails a system only when
+the miss is both real by its point estimate (the mean drop exceeds ``max_drop``, the mean or pass
+rate misses its bound) and statistically significant:
+
+- comparisons (``drop vs``): a one-sided paired test that the score dropped (sign-flip
+  permutation test of the per-item differences, or the sign test), on the items both sides share;
+- a mean against a bound: the one-sided percentile-bootstrap p-value of the mean;
+- a pass rate against a bound: the exact one-sided binomial test.
+
+All p-values of significance-tested checks of ``severity: fail`` gates in one evaluation form one
+family (one hypothesis per gate and system), adjusted together with Holm's step-down method; each
+check is then significant when its adjusted p is below its own gate's ``alpha``. ``warn`` gates
+form a second family of their own, so warnings never weaken the gates that fail a build.
+``correction="none"`` leaves p-values unadjusted.
 """
 
 from __future__ import annotations
 
-import operator
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from judge import stats
-
-Severity = Literal["fail", "warn"]
-ItemScores = Mapping[str, float]
-ScoreTable = Mapping[str, Mapping[str, ItemScores]]  # metric -> system -> item id -> value
-
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-}
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_NAME = r"[A-Za-z_][\w.\-]*"
-_GATE_TEXT = re.compile(
-    rf"^\s*(?:(?P<stat>{_NAME})\(\s*(?P<inner>{_NAME})\s*\)|(?P<metric>{_NAME}))"
-    rf"\s*(?P<op>>=|<=|>|<)\s*(?P<value>{_NUMBER})\s*$"
+from judge.compare import Comparison, compare_means, compare_paired
+from judge.gate_spec import (
+    OPS,
+    BaselineGate,
+    Gate,
+    GateError,
+    PassRateGate,
+    Severity,
+    ThresholdGate,
+    check_gate,
+    parse_gate,
 )
 
+__all__ = [
+    "BaselineGate",
+    "Check",
+    "Gate",
+    "GateError",
+    "GateResult",
+    "PassRateGate",
+    "RunBaseline",
+    "ThresholdGate",
+    "check_gate",
+    "evaluate_gates",
+    "parse_gate",
+]
 
-class GateError(ValueError):
-    """A gate that cannot be parsed or does not fit the suite."""
-
-
-class ThresholdGateSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    metric: str = Field(description="score name such as bertscore.f1")
-    stat: str = Field(default="mean", description="mean, median, min, max or pNN")
-    min: float | None = Field(default=None, description="the statistic must be at least this")
-    max: float | None = Field(default=None, description="the statistic must be at most this")
-    systems: list[str] | None = Field(default=None, description="systems to check; default all")
-    severity: Severity = Field(default="fail", description="warn: report without failing")
-
-    @model_validator(mode="after")
-    def _bounds(self) -> ThresholdGateSpec:
-        if self.min is None and self.max is None:
-            raise ValueError("give 'min' or 'max' (or both)")
-        if not stats.is_stat(self.stat):
-            raise ValueError(f"unknown stat '{self.stat}'; use one of {', '.join(stats.STATS)}")
-        return self
-
-
-class BaselineGateSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    metric: str = Field(description="score name such as bertscore.f1")
-    baseline: str = Field(description="the system the others are compared with")
-    max_drop: float = Field(ge=0, description="largest allowed loss of the mean, paired by item")
-    systems: list[str] | None = Field(default=None, description="systems to check; default all")
-    severity: Severity = Field(default="fail", description="warn: report without failing")
+Correction = Literal["holm", "none"]
+ItemScores = Mapping[str, float]
+ScoreTable = Mapping[str, Mapping[str, ItemScores]]  # metric -> system -> item id -> value
+_EPS = 1e-12
 
 
 @dataclass(frozen=True)
-class ThresholdGate:
-    metric: str
-    stat: str
-    bounds: tuple[tuple[str, float], ...]
-    systems: tuple[str, ...] | None = None
-    severity: Severity = "fail"
+class RunBaseline:
+    """An earlier run, as gates see it: per-item scores, or (bare summary.json) only means."""
 
-    def describe(self) -> str:
-        subject = self.metric if self.stat == "mean" else f"{self.stat}({self.metric})"
-        text = " and ".join(f"{subject} {op} {value:g}" for op, value in self.bounds)
-        return text + (f" for {', '.join(self.systems)}" if self.systems else "")
+    label: str
+    scores: ScoreTable | None = None
+    means: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class BaselineGate:
-    metric: str
-    baseline: str
-    max_drop: float
-    systems: tuple[str, ...] | None = None
-    severity: Severity = "fail"
+class Check:
+    """One gate, one system: the numbers and the verdict."""
 
-    def describe(self) -> str:
-        return f"{self.metric} drop vs {self.baseline} <= {self.max_drop:g}"
+    system: str
+    passed: bool
+    numbers: str  # what a person reads: "0.8123 (95% CI 0.7990–0.8250)"
+    value: float | None = None
+    p: float | None = None
+    p_adjusted: float | None = None
+    skipped: bool = False
+    data: Mapping[str, Any] = field(default_factory=dict)
 
+    def line(self) -> str:
+        verdict = " SKIPPED" if self.skipped else ("" if self.passed else " FAIL")
+        return f"{self.system} {self.numbers}{verdict}"
 
-Gate = ThresholdGate | BaselineGate
+    def to_json(self) -> dict[str, Any]:
+        # the check's own fields win over its supporting numbers (a comparison's two-sided p)
+        return {k: _finite(v) for k, v in self.data.items()} | {
+            "system": self.system,
+            "passed": self.passed,
+            "skipped": self.skipped,
+            "value": _finite(self.value),
+            "p": _finite(self.p),
+            "p_adjusted": _finite(self.p_adjusted),
+            "detail": self.numbers,
+        }
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,14 @@ class GateResult:
     passed: bool
     detail: str
     severity: Severity = "fail"
+    checks: tuple[Check, ...] = ()
+    kind: str = "threshold"
+    skipped: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """Failed and fails the build (a failed ``warn`` gate does not)."""
+        return not self.passed and self.severity == "fail"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,65 +122,22 @@ class GateResult:
             "passed": self.passed,
             "detail": self.detail,
             "severity": self.severity,
+            "kind": self.kind,
+            "skipped": self.skipped,
+            "checks": [c.to_json() for c in self.checks],
         }
 
 
-def parse_gate(raw: Any) -> Gate:
-    """Parse one gate from its YAML form; raises :class:`GateError` with a readable reason."""
-    if isinstance(raw, str):
-        return _parse_text(raw)
-    if not isinstance(raw, dict):
-        raise GateError(f"a gate is a string like 'bertscore.f1 >= 0.8' or a mapping, not {raw!r}")
-    try:
-        if "baseline" in raw:
-            b = BaselineGateSpec.model_validate(raw)
-            return BaselineGate(
-                b.metric, b.baseline, b.max_drop, _tuple(b.systems), severity=b.severity
-            )
-        t = ThresholdGateSpec.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise GateError(f"{loc + ': ' if loc else ''}{err['msg']}") from None
-    bounds = [(">=", t.min)] if t.min is not None else []
-    bounds += [("<=", t.max)] if t.max is not None else []
-    return ThresholdGate(t.metric, t.stat, tuple(bounds), _tuple(t.systems), severity=t.severity)
+def _finite(value: Any) -> Any:
+    return None if isinstance(value, float) and not np.isfinite(value) else value
 
 
-def _tuple(values: list[str] | None) -> tuple[str, ...] | None:
-    return tuple(values) if values is not None else None
+@dataclass(frozen=True)
+class _Pending:
+    """A check before multiple-comparison adjustment: ``missed`` by its point estimate."""
 
-
-def _parse_text(text: str) -> ThresholdGate:
-    match = _GATE_TEXT.match(text)
-    if match is None:
-        raise GateError(
-            f"cannot read gate '{text}'; write it as '<metric> <op> <number>' with op one of "
-            ">=, >, <=, < (for example 'bertscore.f1 >= 0.8' or 'max(profanity) < 0.5')"
-        )
-    stat = match["stat"] or "mean"
-    if not stats.is_stat(stat):
-        raise GateError(f"unknown stat '{stat}' in gate '{text}'; use {', '.join(stats.STATS)}")
-    metric = match["inner"] or match["metric"]
-    return ThresholdGate(metric, stat, ((match["op"], float(match["value"])),))
-
-
-def check_gate(gate: Gate, *, score_names: Sequence[str], systems: Sequence[str]) -> None:
-    """Raise :class:`GateError` if ``gate`` names a score or system the suite does not have."""
-    if gate.metric not in score_names:
-        prefixed = [n for n in score_names if n.startswith(gate.metric + ".")]
-        hint = (
-            f"; name a sub-score: {', '.join(prefixed)}"
-            if prefixed
-            else f"; the suite's scores are {', '.join(score_names)}"
-        )
-        raise GateError(f"gate on '{gate.metric}', which the suite does not score{hint}")
-    named = list(gate.systems or ())
-    if isinstance(gate, BaselineGate):
-        named.append(gate.baseline)
-    for system in named:
-        if system not in systems:
-            raise GateError(f"unknown system '{system}'; the suite's systems: {', '.join(systems)}")
+    check: Check
+    missed: bool
 
 
 def evaluate_gates(
@@ -180,67 +145,218 @@ def evaluate_gates(
     *,
     scores: ScoreTable,
     higher_is_better: Mapping[str, bool],
+    baseline: RunBaseline | None = None,
     seed: int = 0,
     resamples: int = 1000,
+    correction: Correction = "holm",
+    systems: Sequence[str] | None = None,
 ) -> list[GateResult]:
-    """Check every gate against per-item scores."""
+    """Check every gate against per-item scores (and the baseline run's, for run gates).
+
+    ``systems`` are the suite's systems: one with no scores (every output skipped) fails a gate
+    instead of escaping it. Default: the systems ``scores`` holds.
+    """
+    pending = [
+        _pending(
+            gate,
+            per_system=_every_system(scores.get(gate.metric, {}), systems),
+            higher=higher_is_better[gate.metric],
+            baseline=baseline,
+            seed=seed,
+            resamples=resamples,
+        )
+        for gate in gates
+    ]
+    adjusted = _adjust(gates, pending, correction=correction)
     results = []
-    for gate in gates:
-        per_system = scores[gate.metric]
-        if isinstance(gate, ThresholdGate):
-            results.append(_threshold(gate, per_system))
-        else:
-            results.append(
-                _baseline(
-                    gate,
-                    per_system,
-                    higher_is_better=higher_is_better[gate.metric],
-                    seed=seed,
-                    resamples=resamples,
-                )
-            )
+    for index, (gate, checks) in enumerate(zip(gates, pending, strict=True)):
+        final = [_decide(gate, c, adjusted.get((index, j))) for j, c in enumerate(checks)]
+        results.append(_result(gate, final))
     return results
 
 
-def _threshold(gate: ThresholdGate, per_system: Mapping[str, ItemScores]) -> GateResult:
-    systems = gate.systems or tuple(per_system)
-    failures, lines = [], []
-    for system in systems:
-        value = stats.statistic(list(per_system[system].values()), gate.stat)
-        ok = not np.isnan(value) and all(_OPS[op](value, bound) for op, bound in gate.bounds)
-        lines.append(f"{system} {value:.4f}{'' if ok else ' FAIL'}")
-        if not ok:
-            failures.append(system)
-    detail = f"{gate.stat}: " + ", ".join(lines)
-    return GateResult(gate.describe(), not failures, detail, gate.severity)
+def _every_system(
+    per_system: Mapping[str, ItemScores], systems: Sequence[str] | None
+) -> dict[str, ItemScores]:
+    """``per_system`` with an empty entry for each of ``systems`` it lacks."""
+    every = dict(per_system)
+    for system in systems or ():
+        every.setdefault(system, {})
+    return every
 
 
-def _baseline(
-    gate: BaselineGate,
-    per_system: Mapping[str, ItemScores],
+def _pending(
+    gate: Gate,
     *,
-    higher_is_better: bool,
+    per_system: Mapping[str, ItemScores],
+    higher: bool,
+    baseline: RunBaseline | None,
     seed: int,
     resamples: int,
-) -> GateResult:
-    base = per_system[gate.baseline]
-    systems = [s for s in (gate.systems or tuple(per_system)) if s != gate.baseline]
-    failures, lines = [], []
-    for system in systems:
-        diffs, common = stats.paired_differences(per_system[system], base)
-        if not common:
-            lines.append(f"{system}: no items in common with {gate.baseline} FAIL")
-            failures.append(system)
-            continue
-        delta = float(diffs.mean())
-        low, high = stats.bootstrap_ci(diffs, seed=seed, resamples=resamples)
-        drop = -delta if higher_is_better else delta
-        ok = drop <= gate.max_drop + 1e-12
-        lines.append(
-            f"{system} {delta:+.4f} (95% CI {low:+.4f} to {high:+.4f}, n={len(common)})"
-            f"{'' if ok else ' FAIL'}"
+) -> list[_Pending]:
+    systems = gate.systems or tuple(per_system)
+    if isinstance(gate, ThresholdGate):
+        return [_threshold(gate, s, per_system.get(s, {}), seed, resamples) for s in systems]
+    if isinstance(gate, PassRateGate):
+        return [_pass_rate(gate, s, per_system.get(s, {})) for s in systems]
+    if gate.baseline is not None:
+        base = per_system.get(gate.baseline, {})
+        compared = {
+            s: compare_paired(
+                per_system.get(s, {}),
+                base,
+                higher_is_better=higher,
+                test=gate.test,
+                seed=seed,
+                resamples=resamples,
+            )
+            for s in systems
+            if s != gate.baseline
+        }
+        return [_compared(gate, s, cmp) for s, cmp in compared.items()]
+    return [
+        _against_run(gate, s, per_system.get(s, {}), higher, baseline, seed, resamples)
+        for s in systems
+    ]
+
+
+def _threshold(
+    gate: ThresholdGate, system: str, values: ItemScores, seed: int, resamples: int
+) -> _Pending:
+    arr = np.asarray(list(values.values()), dtype=float)
+    value = stats.statistic(arr, gate.stat)
+    missed = bool(np.isnan(value)) or not all(OPS[op](value, b) for op, b in gate.bounds)
+    numbers = "no scores" if np.isnan(value) else f"{value:.4f}"
+    data: dict[str, Any] = {"n": int(arr.size)}
+    if gate.stat == "mean" and arr.size:
+        low, high = stats.bootstrap_ci(arr, seed=seed, resamples=resamples)
+        numbers += f" (95% CI {low:.4f}–{high:.4f})"
+        data |= {"ci_low": low, "ci_high": high}
+    p = None
+    if gate.significant and arr.size:
+        ((op, bound),) = gate.bounds
+        side: Literal["less", "greater"] = "less" if op.startswith(">") else "greater"
+        p = stats.bootstrap_p(arr, bound=bound, alternative=side, seed=seed, resamples=resamples)
+    return _Pending(Check(system, not missed, numbers, value, p, data=data), missed)
+
+
+def _pass_rate(gate: PassRateGate, system: str, values: ItemScores) -> _Pending:
+    arr = np.asarray(list(values.values()), dtype=float)
+    hits = int(np.sum([OPS[gate.cutoff_op](v, gate.cutoff) for v in arr]))
+    n = int(arr.size)
+    rate = hits / n if n else float("nan")
+    missed = n == 0 or not all(OPS[op](rate, b) for op, b in gate.bounds)
+    low, high = stats.wilson_interval(hits, n)
+    numbers = (
+        f"{rate:.4f} ({hits}/{n} {gate.cutoff_op} {gate.cutoff:g}; 95% Wilson {low:.4f}–{high:.4f})"
+        if n
+        else "no scores"
+    )
+    p = None
+    if gate.significant and n:
+        ((op, bound),) = gate.bounds
+        side: Literal["less", "greater"] = "less" if op.startswith(">") else "greater"
+        p = stats.binomial_p(hits, n, rate=bound, alternative=side)
+    data = {"passing": hits, "n": n, "ci_low": low, "ci_high": high}
+    return _Pending(Check(system, not missed, numbers, rate, p, data=data), missed)
+
+
+def _compared(gate: BaselineGate, system: str, cmp: Comparison) -> _Pending:
+    if cmp.n == 0:
+        against = gate.baseline or "the baseline run"
+        numbers = f"no items in common with {against}"
+        return _Pending(Check(system, False, numbers, data=cmp.to_json()), True)
+    missed = cmp.drop > gate.max_drop + _EPS
+    what = "paired" if cmp.paired else "means only, unpaired"
+    numbers = (
+        f"{cmp.delta:+.4f} (95% CI {cmp.ci_low:+.4f} to {cmp.ci_high:+.4f}, n={cmp.n}, {what})"
+    )
+    missing = len(cmp.only_in_run) + len(cmp.only_in_baseline)
+    if missing:
+        numbers += (
+            f" [{len(cmp.only_in_baseline)} item(s) only in the baseline, "
+            f"{len(cmp.only_in_run)} only in this run]"
         )
-        if not ok:
-            failures.append(system)
-    detail = f"mean difference vs {gate.baseline}: " + ", ".join(lines)
-    return GateResult(gate.describe(), not failures, detail, gate.severity)
+    p = cmp.p_drop if gate.significant else None
+    return _Pending(Check(system, not missed, numbers, cmp.delta, p, data=cmp.to_json()), missed)
+
+
+def _against_run(
+    gate: BaselineGate,
+    system: str,
+    values: ItemScores,
+    higher: bool,
+    baseline: RunBaseline | None,
+    seed: int,
+    resamples: int,
+) -> _Pending:
+    if baseline is None:
+        return _skipped(system, "no baseline run (give judge eval --baseline REF)")
+    if baseline.scores is not None:
+        base = baseline.scores.get(gate.metric, {}).get(system)
+        if base is None:
+            return _skipped(system, f"no {gate.metric} scores for {system} in {baseline.label}")
+        cmp = compare_paired(
+            values, base, higher_is_better=higher, test=gate.test, seed=seed, resamples=resamples
+        )
+        return _compared(gate, system, cmp)
+    cell = baseline.means.get(gate.metric, {}).get(system)
+    if cell is None:
+        return _skipped(system, f"no {gate.metric} mean for {system} in {baseline.label}")
+    return _compared(gate, system, compare_means(values, cell, higher_is_better=higher))
+
+
+def _skipped(system: str, why: str) -> _Pending:
+    return _Pending(Check(system, True, why, skipped=True), False)
+
+
+def _adjust(
+    gates: Sequence[Gate], pending: Sequence[Sequence[_Pending]], *, correction: Correction
+) -> dict[tuple[int, int], float]:
+    """Holm-adjusted p-values per (gate index, check index), one family per severity."""
+    adjusted: dict[tuple[int, int], float] = {}
+    for severity in ("fail", "warn"):
+        keys = [
+            (g, j)
+            for g, checks in enumerate(pending)
+            if gates[g].severity == severity
+            for j, c in enumerate(checks)
+            if c.check.p is not None
+        ]
+        raw = [float(pending[g][j].check.p) for g, j in keys]  # type: ignore[arg-type]
+        values = stats.holm(raw) if correction == "holm" else raw
+        adjusted.update(zip(keys, values, strict=True))
+    return adjusted
+
+
+def _decide(gate: Gate, pending: _Pending, p_adjusted: float | None) -> Check:
+    check = pending.check
+    if check.skipped:
+        return check
+    if not gate.significant or p_adjusted is None:
+        return replace(check, passed=not pending.missed)
+    significant = p_adjusted < gate.alpha
+    numbers = f"{check.numbers}; p={check.p:.3g}"
+    if p_adjusted != check.p:
+        numbers += f", Holm {p_adjusted:.3g}"
+    numbers += f" {'<' if significant else '>='} {gate.alpha:g}"
+    return replace(
+        check,
+        passed=not (pending.missed and significant),
+        p_adjusted=p_adjusted,
+        numbers=numbers,
+    )
+
+
+def _result(gate: Gate, checks: list[Check]) -> GateResult:
+    skipped = bool(checks) and all(c.skipped for c in checks)
+    if isinstance(gate, BaselineGate):
+        against = gate.baseline or "the baseline run"
+        head = f"mean difference vs {against}: "
+    else:
+        head = f"{gate.stat if isinstance(gate, ThresholdGate) else 'pass rate'}: "
+    detail = head + ", ".join(c.line() for c in checks)
+    passed = all(c.passed for c in checks)
+    return GateResult(
+        gate.describe(), passed, detail, gate.severity, tuple(checks), gate.kind, skipped
+    )

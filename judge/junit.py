@@ -1,28 +1,95 @@
-"""Gate results as JUnit XML: one test case per gate, failures carry the numbers."""
+"""Gate results as JUnit XML: one test case per gate and system, failures carry the numbers.
+
+The layout is the common subset CI servers read (Jenkins, GitLab, GitHub test reporters):
+``testsuites > testsuite > testcase`` with ``failure`` (a failed ``fail`` gate), ``skipped``
+(nothing to compare with) and ``system-out`` (a failed ``warn`` gate: reported, not failing).
+Test cases are named by the gate's one-line form, under the class ``judge.<suite>.<system>``.
+"""
 
 from __future__ import annotations
 
+import socket
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from judge.gates import GateResult
+from judge.errors import UserError
+from judge.gates import Check, GateResult
 
 
-def junit_xml(*, suite: str, results: list[GateResult]) -> str:
-    failed = sum(1 for r in results if not r.passed and r.severity == "fail")
-    root = ET.Element("testsuites", name="judge", tests=str(len(results)), failures=str(failed))
-    cases = ET.SubElement(
-        root, "testsuite", name=suite, tests=str(len(results)), failures=str(failed), errors="0"
-    )
-    for r in results:
-        case = ET.SubElement(cases, "testcase", classname=f"judge.{suite}", name=r.gate)
-        if not r.passed and r.severity == "fail":
-            ET.SubElement(case, "failure", message=f"gate failed: {r.gate}").text = r.detail
-        elif not r.passed:
-            ET.SubElement(case, "system-out").text = f"warning: {r.detail}"
+def _case(suite: str, result: GateResult, check: Check | None) -> ET.Element:
+    system = check.system if check is not None else None
+    classname = f"judge.{suite}" + (f".{system}" if system else "")
+    case = ET.Element("testcase", classname=classname, name=result.gate, time="0")
+    if check is None:
+        failed, skipped, numbers = not result.passed, result.skipped, result.detail
+    else:
+        failed, skipped, numbers = not check.passed, check.skipped, check.numbers
+    subject = f"{system}: " if system else ""
+    if skipped:
+        ET.SubElement(case, "skipped", message=f"{subject}{numbers}")
+    elif failed and result.severity == "fail":
+        failure = ET.SubElement(
+            case, "failure", message=f"{subject}{numbers}", type=f"judge.gate.{result.kind}"
+        )
+        failure.text = f"gate: {result.gate}\n{subject}{numbers}\n{result.detail}"
+    elif failed:
+        ET.SubElement(case, "system-out").text = f"warning (severity warn): {subject}{numbers}"
+    return case
+
+
+def junit_xml(
+    *,
+    suite: str,
+    results: Sequence[GateResult],
+    seconds: float = 0.0,
+    timestamp: str | None = None,
+    properties: Mapping[str, Any] | None = None,
+) -> str:
+    """The JUnit XML document for one suite's gate results."""
+    cases = [_case(suite, r, c) for r in results for c in (r.checks or (None,))]
+    failures = sum(1 for c in cases if c.find("failure") is not None)
+    skipped = sum(1 for c in cases if c.find("skipped") is not None)
+    counts = {
+        "tests": str(len(cases)),
+        "failures": str(failures),
+        "errors": "0",
+        "skipped": str(skipped),
+        "time": f"{seconds:.3f}",
+    }
+    root = ET.Element("testsuites", {"name": "judge", **counts})
+    attrs = {"name": suite, **counts, "hostname": socket.gethostname() or "localhost"}
+    if timestamp:
+        attrs["timestamp"] = timestamp
+    testsuite = ET.SubElement(root, "testsuite", attrs)
+    if properties:
+        props = ET.SubElement(testsuite, "properties")
+        for name, value in properties.items():
+            if value is not None:
+                ET.SubElement(props, "property", name=name, value=str(value))
+    testsuite.extend(cases)
+    ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
 
 
-def write_junit(*, path: Path, suite: str, results: list[GateResult]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(suite=suite, results=results) + "\n", encoding="utf-8")
+def write_junit(
+    *,
+    path: Path,
+    suite: str,
+    results: Sequence[GateResult],
+    seconds: float = 0.0,
+    timestamp: str | None = None,
+    properties: Mapping[str, Any] | None = None,
+) -> None:
+    text = junit_xml(
+        suite=suite, results=results, seconds=seconds, timestamp=timestamp, properties=properties
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UserError(
+            f"cannot write the JUnit file: {exc.strerror or exc}; choose another --junit path",
+            where=str(path),
+        ) from None

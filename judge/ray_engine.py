@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -76,12 +76,37 @@ def _local_model(model: ResolvedModel, *, same_node: bool) -> ResolvedModel:
     return replace(model, path=path)
 
 
+def check_reachable(address: str | None, *, timeout: float = 5.0) -> None:
+    """Refuse at once a ``HOST:PORT`` (or ``ray://HOST:PORT``) where nothing listens.
+
+    ``ray.init`` retries an unreachable head for minutes; one TCP connection answers in
+    milliseconds (a closed port) or ``timeout`` seconds. ``auto``, ``local`` and None are left
+    to Ray.
+    """
+    if not address:
+        return
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise UserError(
+            f"cannot reach the Ray cluster at {address} ({reason}); start it with "
+            "`ray start --head` or give the head's HOST:PORT",
+            where="--address",
+        ) from None
+
+
 class RayEngine:
     """Scores on a Ray cluster: ``address`` to join one, None to start a local one."""
 
     name = "ray"
 
     def __init__(self, *, address: str | None = None, depth: int = 2) -> None:
+        check_reachable(address or os.environ.get("RAY_ADDRESS"))
         try:
             import ray
         except ImportError:
@@ -129,7 +154,7 @@ class RayEngine:
 
     def run(
         self, *, job: MetricJob, batches: Iterable[tuple[T, Sequence[Example]]]
-    ) -> Iterator[tuple[T, list[Score]]]:
+    ) -> Generator[tuple[T, list[Score]], None, None]:
         actors = self._actors(job)
         queued = [0] * len(actors)
         flight: deque[tuple[T, Any, int]] = deque()

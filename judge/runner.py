@@ -9,10 +9,12 @@ metric can do reference-side work once for all of them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +23,8 @@ from judge.engine import Engine, LocalEngine, MetricJob
 from judge.errors import UserError
 from judge.progress import NullProgress, Progress
 from judge.store import Store
-from judge.suite import MetricConfig, Suite
+from judge.suite import DEFAULT_BATCH, MetricConfig, Suite
 from metrics.base import Example, Metric, MetricError
-
-DEFAULT_BATCH = 1024  # units per batch: all systems' outputs for 1024 / systems items
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class RunResult:
     judges: dict[str, dict[str, Any]]
     computed: dict[str, int] = field(default_factory=dict)
     cached: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # system -> item ids
     seconds: float = 0.0
 
 
@@ -55,11 +56,14 @@ def cache_key(judge: str, texts: dict[str, Any]) -> str:
 
 
 def plan(suite: Suite, metric: Metric, judge: str) -> list[Unit]:
-    """Every (system, item) unit of ``metric``, in item order."""
+    """Every (system, item) unit of ``metric``, in item order, but skipped empty outputs."""
     fields = metric.fields()
+    skipped = {(system, i) for system, ids in suite.skipped().items() for i in ids}
     units = []
     for item in suite.items:
         for system in suite.systems:
+            if (system, item.id) in skipped:
+                continue
             example = Example(
                 output=suite.outputs[system][item.id],
                 references=item.references,
@@ -83,16 +87,20 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
             raise UserError(
                 exc.message, where=f"{suite.path}: {cfg.yaml_path}.params.{param}"
             ) from None
-    metric = cfg.build(resolved=resolved)
     references = [item.references for item in suite.items]
-    metric.prepare(references=references)
+    try:
+        metric = cfg.build(resolved=resolved)
+        metric.prepare(references=references)
+        fingerprint = metric.fingerprint()
+    except MetricError as exc:
+        raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
     return MetricJob(
         label=cfg.label,
         cls=cfg.cls,
         params=cfg.params,
         models=resolved,
         references=references,
-        fingerprint=metric.fingerprint(),
+        fingerprint=fingerprint,
     )
 
 
@@ -119,22 +127,32 @@ def run_suite(
     progress: Progress | None = None,
     run_id: str | None = None,
     batch_size: int = DEFAULT_BATCH,
+    check_judges: Callable[[dict[str, dict[str, Any]]], None] | None = None,
     engine: Engine | None = None,
 ) -> RunResult:
     """Score every metric of ``suite`` for every system and item, through the store's cache.
 
-    ``engine`` scores the batches (default: in this process); the store is written here.
+    ``check_judges`` sees every judge's identity before anything is written or scored, and may
+    refuse the run by raising (such as a baseline run scored by other judges). ``engine`` scores
+    the batches (default: in this process); the store is written here, by this process only.
     """
     progress = progress or NullProgress()
     engine = engine or LocalEngine()
     t0 = time.perf_counter()
-    result = RunResult(run_id=run_id or new_run_id(), judges={})
+    result = RunResult(run_id=run_id or new_run_id(), judges={}, skipped=suite.skipped())
     built = []
     for cfg in suite.metrics:  # resolve every model before writing anything
         job = build_metric(cfg, suite=suite, store=store)
         metric = job.build()  # for its identity: no model is loaded until it scores
         result.judges[cfg.label] = judge_info(cfg, metric, job.fingerprint)
         built.append((cfg, metric, job))
+    if check_judges is not None:
+        try:
+            check_judges(result.judges)
+        except BaseException:
+            for _, metric, _ in built:
+                metric.close()
+            raise
     store.create_run(
         run_id=result.run_id,
         suite=suite.name,
@@ -160,7 +178,8 @@ def run_suite(
             result.computed[cfg.label], result.cached[cfg.label] = computed, cached
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
-        store.finish_run(run_id=result.run_id, summary={}, status=status)
+        with contextlib.suppress(UserError):  # the store itself may be what failed
+            store.finish_run(run_id=result.run_id, summary={}, status=status)
         raise
     finally:
         for _, metric, _ in built:
@@ -186,33 +205,32 @@ def _run_metric(
     units = plan(suite, metric, judge)
     hits = store.cached_keys(u.key for u in units)
     todo: dict[str, Example] = {}
-    waiting: dict[str, list[Unit]] = {}
-    ready = []
     for unit in units:
-        if unit.key in hits:
-            ready.append((unit.system, unit.item_id, unit.key))
-        else:
+        if unit.key not in hits:
             todo.setdefault(unit.key, unit.example)
-            waiting.setdefault(unit.key, []).append(unit)
-    store.put_batch(metric=cfg.label, judge=judge, scored=[], run_id=run_id, rows=ready)
-    progress.start(cfg.label, total=len(todo), cached=len(units) - sum(map(len, waiting.values())))
+    waiting = sum(1 for u in units if u.key in todo)
+    progress.start(cfg.label, total=len(todo), cached=len(units) - waiting)
     keys = list(todo)
     batches = (
         (batch, [todo[k] for k in batch])
         for batch in (keys[i : i + batch_size] for i in range(0, len(keys), batch_size))
     )
+    # each batch commits its scores to the cache as the engine hands them back, in order
     try:
-        for batch, scores in engine.run(job=job, batches=batches):
-            rows = [(u.system, u.item_id, u.key) for k in batch for u in waiting[k]]
-            store.put_batch(
-                metric=cfg.label,
-                judge=judge,
-                scored=list(zip(batch, scores, strict=True)),
-                run_id=run_id,
-                rows=rows,
-            )
-            progress.advance(len(batch))
+        with contextlib.closing(engine.run(job=job, batches=batches)) as scored:
+            for batch, scores in scored:
+                store.put_batch(
+                    metric=cfg.label,
+                    judge=judge,
+                    scored=list(zip(batch, scores, strict=True)),
+                    run_id=run_id,
+                    rows=[],
+                )
+                progress.advance(len(batch))
     except MetricError as exc:
         raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
+    # the run's rows, in plan order (item, then system), whether computed now or found cached
+    rows = [(u.system, u.item_id, u.key) for u in units]
+    store.put_batch(metric=cfg.label, judge=judge, scored=[], run_id=run_id, rows=rows)
     progress.finish()
     return len(keys), len(units) - len(keys)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,6 +13,18 @@ _PERCENTILE = re.compile(r"^p(100|\d{1,2}(?:\.\d+)?)$")
 STATS = ("mean", "median", "min", "max", "p<NN> (a percentile such as p10)")
 # Resample in blocks so that memory stays bounded for large n.
 _BLOCK_CELLS = 4_000_000
+Alternative = Literal["two-sided", "less", "greater"]
+_EXACT_MAX_N = 16  # sign-flip tests enumerate all 2**n arrangements up to this n
+
+
+def _check_alternative(alternative: str) -> None:
+    if alternative not in ("two-sided", "less", "greater"):
+        raise ValueError(f"unknown alternative '{alternative}'")
+
+
+def _check_count(successes: int, n: int) -> None:
+    if n < 0 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n, got {successes} of {n}")
 
 
 def is_stat(name: str) -> bool:
@@ -37,18 +50,26 @@ def statistic(values: Sequence[float] | NDArray[np.float64], name: str) -> float
     return float(np.percentile(arr, float(match.group(1))))
 
 
+def _resample_blocks(
+    n: int, *, seed: int, resamples: int
+) -> Iterator[tuple[int, int, NDArray[np.int64]]]:
+    """Seeded bootstrap resample indices of ``n`` values, ``resamples`` rows in blocks of
+    bounded size: ``(start, stop, indices[stop - start, n])``. The same ``n``, ``seed`` and
+    ``resamples`` always give the same indices."""
+    rng = np.random.default_rng(seed)
+    block = max(1, _BLOCK_CELLS // max(n, 1))
+    for start in range(0, resamples, block):
+        stop = min(resamples, start + block)
+        yield start, stop, rng.integers(0, n, size=(stop - start, n))
+
+
 def bootstrap_means(
     values: Sequence[float] | NDArray[np.float64], *, seed: int, resamples: int
 ) -> NDArray[np.float64]:
     """Means of ``resamples`` seeded resamples (with replacement) of ``values``."""
     arr = np.asarray(values, dtype=float)
-    rng = np.random.default_rng(seed)
-    n = arr.size
     out = np.empty(resamples)
-    block = max(1, _BLOCK_CELLS // max(n, 1))
-    for start in range(0, resamples, block):
-        stop = min(resamples, start + block)
-        idx = rng.integers(0, n, size=(stop - start, n))
+    for start, stop, idx in _resample_blocks(arr.size, seed=seed, resamples=resamples):
         out[start:stop] = arr[idx].mean(axis=1)
     return out
 
@@ -61,15 +82,40 @@ def bootstrap_ci(
     confidence: float = 0.95,
 ) -> tuple[float, float]:
     """Percentile bootstrap confidence interval of the mean; a point for fewer than two values."""
-    arr = np.asarray(values, dtype=float)
-    if arr.size == 0:
-        return (float("nan"), float("nan"))
-    if np.all(arr == arr[0]):
-        return (float(arr[0]), float(arr[0]))
-    means = bootstrap_means(arr, seed=seed, resamples=resamples)
+    return bootstrap_cis([values], seed=seed, resamples=resamples, confidence=confidence)[0]
+
+
+def bootstrap_cis(
+    samples: Sequence[Sequence[float] | NDArray[np.float64]],
+    *,
+    seed: int = 0,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+) -> list[tuple[float, float]]:
+    """:func:`bootstrap_ci` of each sample, the same numbers as one call per sample.
+
+    Each call draws its resample indices from a generator seeded with ``seed``, so samples of
+    the same size get the same indices: here they are drawn once per size and shared, which
+    makes many intervals (a report's every score, system and tag) several times faster.
+    """
+    arrays = [np.asarray(x, dtype=float) for x in samples]
+    out: list[tuple[float, float]] = [(float("nan"), float("nan"))] * len(arrays)
+    by_size: dict[int, list[int]] = {}
+    for k, arr in enumerate(arrays):
+        if arr.size and np.all(arr == arr[0]):
+            out[k] = (float(arr[0]), float(arr[0]))
+        elif arr.size:
+            by_size.setdefault(arr.size, []).append(k)
     tail = (1.0 - confidence) / 2.0
-    low, high = np.quantile(means, [tail, 1.0 - tail])
-    return (float(low), float(high))
+    for n, members in by_size.items():
+        means = np.empty((len(members), resamples))
+        for start, stop, idx in _resample_blocks(n, seed=seed, resamples=resamples):
+            for row, k in enumerate(members):
+                means[row, start:stop] = arrays[k][idx].mean(axis=1)
+        for row, k in enumerate(members):
+            low, high = np.quantile(means[row], [tail, 1.0 - tail])
+            out[k] = (float(low), float(high))
+    return out
 
 
 def paired_differences(
@@ -97,59 +143,209 @@ def paired_permutation_p(
     *,
     seed: int = 0,
     resamples: int = 10_000,
-    alternative: str = "two-sided",
+    alternative: Alternative = "two-sided",
 ) -> float:
     """p-value of a paired sign-flip permutation test of mean difference 0.
 
     ``alternative``: ``"two-sided"``, ``"less"`` (the mean difference is below 0) or
     ``"greater"``. Exact over all sign flips for n <= 16, Monte Carlo (seeded) otherwise, with the
-    add-one correction so that p is never 0.
+    add-one correction (see :func:`paired_permutation_pvalues` for the far tail).
     """
+    _check_alternative(alternative)
+    return paired_permutation_pvalues(diffs, seed=seed, resamples=resamples)[alternative]
+
+
+def paired_permutation_pvalues(
+    diffs: Sequence[float] | NDArray[np.float64], *, seed: int = 0, resamples: int = 10_000
+) -> dict[Alternative, float]:
+    """The three p-values of :func:`paired_permutation_p` from one null distribution.
+
+    A Monte Carlo p-value cannot go below ``1 / (resamples + 1)``; when no random flip is as
+    extreme as the observed mean, the p-value is the normal approximation of the sign-flip null
+    (:func:`sign_flip_normal_pvalues`), so that a Holm correction over many comparisons can
+    still reject a clear difference.
+    """
+    return paired_permutation_pvalues_many([diffs], seed=seed, resamples=resamples)[0]
+
+
+def paired_permutation_pvalues_many(
+    samples: Sequence[Sequence[float] | NDArray[np.float64]],
+    *,
+    seed: int = 0,
+    resamples: int = 10_000,
+    normal_above: int | None = None,
+) -> list[dict[Alternative, float]]:
+    """:func:`paired_permutation_pvalues` of each sample of paired differences, the same numbers
+    as one call per sample: the sign flips depend only on the sample size and the seed, so they
+    are drawn (or enumerated) once per size and shared.
+
+    ``normal_above``: samples of more pairs than this take the normal approximation of the
+    sign-flip null directly (:func:`sign_flip_normal_pvalues`); at a thousand pairs and more it
+    agrees with the flips far closer than their Monte Carlo noise, at a cost that does not grow.
+    """
+    arrays = [np.asarray(x, dtype=float) for x in samples]
+    none: dict[Alternative, float] = {"two-sided": 1.0, "less": 1.0, "greater": 1.0}
+    out: list[dict[Alternative, float]] = [dict(none) for _ in arrays]
+    by_size: dict[int, list[int]] = {}
+    for k, arr in enumerate(arrays):
+        if arr.size == 0 or np.all(arr == 0):
+            continue
+        if normal_above is not None and arr.size > normal_above:
+            out[k] = sign_flip_normal_pvalues(arr)
+        else:
+            by_size.setdefault(arr.size, []).append(k)
+    for members in by_size.values():
+        group = [arrays[k] for k in members]
+        means, extra = _sign_flip_means(group, seed=seed, resamples=resamples)
+        for k, arr, null in zip(members, group, means, strict=True):
+            out[k] = _pvalues_under(arr, null, extra=extra)
+    return out
+
+
+def sign_flip_normal_pvalues(
+    diffs: Sequence[float] | NDArray[np.float64],
+) -> dict[Alternative, float]:
+    """The normal approximation of the sign-flip null of a mean paired difference: mean 0 and
+    standard error ``sqrt(sum d**2) / n`` (exact moments of the flipped means)."""
     arr = np.asarray(diffs, dtype=float)
-    n = arr.size
-    if n == 0 or np.all(arr == 0):
-        return 1.0
+    if arr.size == 0 or np.all(arr == 0):
+        return {"two-sided": 1.0, "less": 1.0, "greater": 1.0}
+    se = float(np.sqrt(np.sum(arr * arr))) / arr.size
+    observed = float(arr.mean())
+    return {
+        alt: z_test_p(observed, se=se, alternative=alt) for alt in ("two-sided", "less", "greater")
+    }
+
+
+def _pvalues_under(
+    arr: NDArray[np.float64], means: NDArray[np.float64], *, extra: int
+) -> dict[Alternative, float]:
+    """p-values of ``arr``'s mean under its sign-flip null ``means`` (``extra``: 1 for Monte
+    Carlo, which counts the observed arrangement, and falls back to the normal approximation
+    beyond its resolution)."""
     observed = arr.mean()
-    if n <= 16:
+    # Means of flipped signs are sums in another order: compare with a tolerance on their scale.
+    eps = 1e-9 * max(1.0, float(np.abs(arr).max()))
+    hits: dict[Alternative, int] = {
+        "two-sided": int(np.sum(np.abs(means) >= abs(observed) - eps)),
+        "less": int(np.sum(means <= observed + eps)),
+        "greater": int(np.sum(means >= observed - eps)),
+    }
+    total = means.size + extra
+    pvalues = {alt: float((count + extra) / total) for alt, count in hits.items()}
+    if extra and not all(hits.values()):
+        normal = sign_flip_normal_pvalues(arr)
+        for alt, count in hits.items():
+            if count == 0:
+                pvalues[alt] = min(pvalues[alt], normal[alt])
+    return pvalues
+
+
+def _sign_flip_means(
+    arrays: Sequence[NDArray[np.float64]], *, seed: int, resamples: int
+) -> tuple[NDArray[np.float64], int]:
+    """Means of each of ``arrays`` (all of one size n) under sign flips, one row each: all 2**n
+    flips for n <= 16 (exact, add 0), or ``resamples`` seeded random ones (add 1, the observed
+    arrangement), the same flips for every array."""
+    n = arrays[0].size
+    columns = np.stack(arrays, axis=1)  # n x arrays: one matrix product flips them all
+    if n <= _EXACT_MAX_N:
         signs = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1) * 2 - 1
-        means = (signs * arr).mean(axis=1)
-        extra = 0
-    else:
-        rng = np.random.default_rng(seed)
-        means = np.empty(resamples)
-        block = max(1, _BLOCK_CELLS // n)
-        for start in range(0, resamples, block):
-            stop = min(resamples, start + block)
-            flips = rng.integers(0, 2, size=(stop - start, n)) * 2 - 1
-            means[start:stop] = (flips * arr).mean(axis=1)
-        extra = 1
-    eps = 1e-12
-    if alternative == "two-sided":
-        hits = np.sum(np.abs(means) >= abs(observed) - eps)
-    elif alternative == "less":
-        hits = np.sum(means <= observed + eps)
-    elif alternative == "greater":
-        hits = np.sum(means >= observed - eps)
-    else:
-        raise ValueError(f"unknown alternative '{alternative}'")
-    return float((hits + extra) / (means.size + extra))
+        return (signs.astype(float) @ columns).T / n, 0
+    rng = np.random.default_rng(seed)
+    means = np.empty((len(arrays), resamples))
+    block = max(1, _BLOCK_CELLS // n)
+    for start in range(0, resamples, block):
+        stop = min(resamples, start + block)
+        flips = rng.integers(0, 2, size=(stop - start, n)) * 2 - 1
+        means[:, start:stop] = (flips.astype(float) @ columns).T / n
+    return means, 1
 
 
-def sign_test_p(diffs: Sequence[float] | NDArray[np.float64]) -> float:
-    """Two-sided exact sign test of median difference 0 (ties dropped)."""
+def sign_test_p(
+    diffs: Sequence[float] | NDArray[np.float64], *, alternative: Alternative = "two-sided"
+) -> float:
+    """Exact sign test of median difference 0 (ties dropped).
+
+    ``alternative="less"``: the differences tend to be negative; ``"greater"``: positive.
+    """
     from scipy.stats import binomtest
 
+    _check_alternative(alternative)
     arr = np.asarray(diffs, dtype=float)
     wins, losses = int(np.sum(arr > 0)), int(np.sum(arr < 0))
     if wins + losses == 0:
         return 1.0
-    return float(binomtest(wins, wins + losses, 0.5).pvalue)
+    return float(binomtest(wins, wins + losses, 0.5, alternative=alternative).pvalue)
+
+
+def bootstrap_p(
+    values: Sequence[float] | NDArray[np.float64],
+    *,
+    bound: float,
+    alternative: Literal["less", "greater"],
+    seed: int = 0,
+    resamples: int = 1000,
+) -> float:
+    """One-sided percentile-bootstrap p-value that the mean is ``alternative`` than ``bound``.
+
+    ``"less"``: the share of bootstrap means at or above ``bound`` (add-one corrected), so
+    p < alpha exactly when the one-sided ``1 - alpha`` percentile interval lies below ``bound``.
+    When no bootstrap mean reaches ``bound``, the normal approximation (the bootstrap's standard
+    error) gives the smaller p-value a many-comparison correction needs.
+    """
+    _check_alternative(alternative)
+    arr = np.asarray(values, dtype=float)
+    if arr.size == 0:
+        return 1.0
+    means = bootstrap_means(arr, seed=seed, resamples=resamples)
+    other_side = np.sum(means >= bound) if alternative == "less" else np.sum(means <= bound)
+    p = float((other_side + 1) / (resamples + 1))
+    if other_side == 0:  # beyond the bootstrap's resolution: its normal approximation
+        se = float(means.std())
+        p = min(p, z_test_p(float(arr.mean()) - bound, se=se, alternative=alternative))
+    return p
+
+
+def binomial_p(
+    successes: int, n: int, *, rate: float, alternative: Literal["less", "greater"]
+) -> float:
+    """Exact one-sided binomial p-value that the true pass rate is ``alternative`` than ``rate``."""
+    from scipy.stats import binomtest
+
+    _check_alternative(alternative)
+    _check_count(successes, n)
+    if n == 0:
+        return 1.0
+    return float(binomtest(successes, n, rate, alternative=alternative).pvalue)
+
+
+def z_test_p(delta: float, *, se: float, alternative: Alternative = "two-sided") -> float:
+    """p-value of a normal (z) test that a difference ``delta`` with standard error ``se`` is 0.
+
+    For comparisons where only means and confidence intervals are known (no per-item pairs).
+    """
+    from scipy.stats import norm
+
+    _check_alternative(alternative)
+    if se <= 0 or not np.isfinite(se):
+        if delta == 0:
+            return 1.0
+        hit = {"less": delta < 0, "greater": delta > 0, "two-sided": True}[alternative]
+        return 0.0 if hit else 1.0
+    z = delta / se
+    if alternative == "less":
+        return float(norm.cdf(z))
+    if alternative == "greater":
+        return float(norm.sf(z))
+    return float(min(1.0, 2 * norm.sf(abs(z))))
 
 
 def wilson_interval(successes: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a proportion (a pass rate)."""
     from scipy.stats import norm
 
+    _check_count(successes, n)
     if n == 0:
         return (float("nan"), float("nan"))
     z = float(norm.ppf(1 - (1 - confidence) / 2))

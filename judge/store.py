@@ -7,12 +7,15 @@
 - ``digests``: file digests of model weights, remembered by path, size and mtime.
 
 Writes happen in short transactions (one per scored batch), so a killed run loses at most the
-batch in flight and a re-run picks up from the cache.
+batch in flight and a re-run picks up from the cache. Any failure of the file itself (a full or
+read-only disk, a damaged file, a lock held too long) is a :class:`UserError` saying what to do.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,6 +26,8 @@ from typing import Any
 
 from judge.data import Item
 from judge.errors import UserError
+from judge.paths import check_target
+from judge.store_errors import BUSY_SECONDS, guarded
 from metrics.base import Score
 
 SCHEMA_VERSION = 1
@@ -104,24 +109,33 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=60000")
-            self._db.executescript(_SCHEMA)  # idempotent; runs in its own transaction
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        except sqlite3.DatabaseError as exc:
-            raise UserError(f"cannot open the result store: {exc}", where=str(self.path)) from None
-        except OSError as exc:
-            raise UserError(
-                f"cannot create the result store: {exc.strerror}", where=str(self.path)
-            ) from None
-        version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if version and int(version[0]) > SCHEMA_VERSION:
+        check_target(self.path, option="--store", folder=False)
+        self._open()
+
+    @guarded
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        self._db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+        self._check_version()  # before anything is written to a store of a newer judge
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)  # idempotent; runs in its own transaction
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+
+    def _check_version(self) -> None:
+        has_meta = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        version = (
+            self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if has_meta
+            else None
+        )
+        if version and (not str(version[0]).isdigit() or int(version[0]) > SCHEMA_VERSION):
+            self._db.close()
             raise UserError(
                 f"the store has schema version {version[0]}, newer than this judge "
                 f"({SCHEMA_VERSION}); upgrade judge or use another --store",
@@ -134,16 +148,20 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``: all of a batch is written, or none of it."""
+        if self._db.in_transaction:  # left open by an interrupt between BEGIN and ROLLBACK
+            self._db.execute("ROLLBACK")
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite may have rolled back already (disk full)
+                self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 
     # -- cache ----------------------------------------------------------------------------
 
+    @guarded
     def cached_keys(self, keys: Iterable[str]) -> set[str]:
         found: set[str] = set()
         for chunk in _chunks(list(keys), _IN_CHUNK):
@@ -152,6 +170,7 @@ class Store:
             found.update(r[0] for r in rows)
         return found
 
+    @guarded
     def put_batch(
         self,
         *,
@@ -190,6 +209,7 @@ class Store:
 
     # -- runs -----------------------------------------------------------------------------
 
+    @guarded
     def create_run(
         self,
         *,
@@ -201,6 +221,7 @@ class Store:
         items: Sequence[Item],
         outputs: dict[str, dict[str, str]],
     ) -> None:
+        info = {**info, "process": {"pid": os.getpid(), "host": platform.node()}}
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, NULL, 'running', ?, NULL)",
@@ -215,6 +236,26 @@ class Store:
                 [(run_id, s, i, o) for s, per in outputs.items() for i, o in per.items()],
             )
 
+    @guarded
+    def close_abandoned_runs(self) -> list[str]:
+        """Mark as ``abandoned`` the runs still ``running`` whose process on this machine is gone
+        (killed with ``kill -9`` or by a power cut): their scores stay cached for a re-run."""
+        abandoned = []
+        for run_id, info in self._db.execute(
+            "SELECT run_id, info_json FROM runs WHERE status='running'"
+        ):
+            process = json.loads(info).get("process", {})
+            if process.get("host") == platform.node() and not _alive(process.get("pid")):
+                abandoned.append(run_id)
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE runs SET status='abandoned', finished=? "
+                "WHERE run_id=? AND status='running'",
+                [(time.time(), run_id) for run_id in abandoned],
+            )
+        return abandoned
+
+    @guarded
     def finish_run(self, *, run_id: str, summary: dict[str, Any], status: str = "complete") -> None:
         with self.transaction() as db:
             db.execute(
@@ -222,6 +263,7 @@ class Store:
                 (time.time(), status, json.dumps(summary), run_id),
             )
 
+    @guarded
     def runs(self, *, suite: str | None = None) -> list[RunRecord]:
         """Stored runs, newest first."""
         query = (
@@ -229,16 +271,19 @@ class Store:
         )
         return [_run(r) for r in self._db.execute(query, (suite,) if suite else ())]
 
+    @guarded
     def run(self, run_id: str) -> RunRecord | None:
         row = self._db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
         return _run(row) if row else None
 
+    @guarded
     def items(self, run_id: str) -> list[Item]:
         rows = self._db.execute(
             "SELECT item_json FROM items WHERE run_id=? ORDER BY position", (run_id,)
         )
         return [Item.from_json(json.loads(r[0])) for r in rows]
 
+    @guarded
     def outputs(self, run_id: str) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
         for system, item_id, text in self._db.execute(
@@ -247,26 +292,56 @@ class Store:
             out.setdefault(system, {})[item_id] = text
         return out
 
+    @guarded
     def scores(self, run_id: str) -> list[StoredScore]:
+        """The run's scores in the order the runner writes them: by metric (suite order), then
+        item, then system (plan order, see :func:`judge.runner.run_suite`).
+
+        The runner writes a metric's rows once all of them are scored or found in the cache, so
+        the order never depends on which scores were cached or in which batch they were computed:
+        an interrupted and resumed run reads as an uninterrupted one.
+        """
+        return [
+            StoredScore(m, s, i, json.loads(v), json.loads(d), json.loads(f))
+            for m, s, i, v, d, f in self.score_rows(run_id)
+        ]
+
+    @guarded
+    def score_rows(self, run_id: str) -> list[tuple[str, str, str, str, str, str]]:
+        """The run's scores as stored, in :meth:`scores` order: ``(metric, system, item_id,
+        values, details, flags)`` with the last three as JSON text, for readers that pass
+        evidence on without parsing it.
+        """
         rows = self._db.execute(
             "SELECT s.metric, s.system, s.item_id, c.value_json, c.details_json, c.flags_json "
             "FROM scores s JOIN cache c ON c.key = s.key WHERE s.run_id=? ORDER BY s.rowid",
             (run_id,),
         )
-        return [
-            StoredScore(m, s, i, json.loads(v), json.loads(d), json.loads(f))
-            for m, s, i, v, d, f in rows
-        ]
+        return list(rows)
 
     # -- model file digests (models.DigestCache) --------------------------------------------
 
+    @guarded
     def get_digest(self, key: str) -> str | None:
         row = self._db.execute("SELECT digest FROM digests WHERE key=?", (key,)).fetchone()
         return str(row[0]) if row else None
 
+    @guarded
     def put_digest(self, key: str, digest: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?)", (key, digest))
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _run(row: Sequence[Any]) -> RunRecord:

@@ -2,7 +2,9 @@
 
 :func:`load_suite` reads the YAML, the data and every system's outputs, looks up every metric and
 checks its params, locates every model and parses every gate. Anything wrong raises one
-:class:`UserError` naming the file, the YAML path (with its line) or the data row.
+:class:`UserError` naming the file, the YAML path (with its line) or the data row. A model that
+is not on this machine is noted, not raised: the suite is still well formed (``judge validate``
+warns), and :meth:`Suite.require_models` stops a run that needs it.
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from judge import gates as gates_mod
 from judge import models
-from judge.data import Item, read_items, read_outputs
-from judge.errors import UserError
+from judge.data import Item, check_regular_file, read_items, read_outputs
+from judge.errors import UserError, shorten
 from judge.yamlpath import format_path, line_of
+from judge.yamlsafe import load_yaml
 from metrics import registry
 from metrics.base import (
     Metric,
@@ -29,8 +31,12 @@ from metrics.base import (
     ResolvedModel,
     file_param_names,
     model_param_names,
+    remote_code_param_names,
 )
 
+# Units per runner batch: all systems' outputs for DEFAULT_BATCH / systems items. Larger
+# batches let encoder judges sort more texts by length, so less padding (benchmarks/).
+DEFAULT_BATCH = 1024
 _LABEL = re.compile(r"^[A-Za-z_][\w\-]*$")
 
 
@@ -51,6 +57,20 @@ class SystemSpec(BaseModel):
     column: str = Field(default="output", description="the column holding the output text")
 
 
+class LabelsSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = Field(
+        default=None,
+        description="CSV or JSONL with id, system and the label column, relative to the suite "
+        "file; default: look in the systems' outputs files, then in the data",
+    )
+    column: str = Field(description="the column holding the human label")
+    positive_from: float | None = Field(
+        default=None, description="labels at or above this count as positive (ROC-AUC)"
+    )
+
+
 class SuiteSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -65,6 +85,27 @@ class SuiteSpec(BaseModel):
     )
     seed: int = Field(default=0, description="seed of the bootstrap resampling")
     bootstrap: int = Field(default=1000, ge=100, le=100_000, description="bootstrap resamples")
+    empty_outputs: Literal["score", "skip", "error"] = Field(
+        default="score",
+        description="an empty (or all-whitespace) output: score it like any other, skip it "
+        "(counted in the summary), or refuse the suite",
+    )
+    max_text_chars: int = Field(
+        default=100_000, ge=1, description="longest output, source, prompt or reference accepted"
+    )
+    batch_size: int = Field(
+        default=DEFAULT_BATCH,
+        ge=1,
+        le=1_000_000,
+        description="units scored and committed together",
+    )
+    correction: Literal["holm", "none"] = Field(
+        default="holm",
+        description="adjustment of the p-values of significant gates gating one build",
+    )
+    labels: LabelsSpec | None = Field(
+        default=None, description="human labels for `judge calibrate`"
+    )
 
     @field_validator("systems")
     @classmethod
@@ -84,6 +125,8 @@ class MetricConfig:
     cls: type[Metric]
     params: MetricParams
     models: dict[str, models.Located] = field(default_factory=dict)
+    # model params whose model is not on this machine, with the error that says how to get it
+    missing: dict[str, UserError] = field(default_factory=dict)
 
     @property
     def yaml_path(self) -> str:
@@ -92,13 +135,21 @@ class MetricConfig:
     def score_names(self) -> tuple[str, ...]:
         return tuple(f"{self.label}.{s}" if s else self.label for s in self.cls.subscores)
 
+    def directions(self) -> dict[str, bool]:
+        """Each score name and whether higher is better."""
+        higher = self.cls.directions(self.params)
+        return dict(zip(self.score_names(), (higher[s] for s in self.cls.subscores), strict=True))
+
     def build(self, *, resolved: dict[str, ResolvedModel] | None = None) -> Metric:
         """A metric instance; without ``resolved``, models carry no fingerprint (validation)."""
         if resolved is None:
             resolved = {
-                k: ResolvedModel(k, loc.path, "unverified", loc.origin)
+                k: ResolvedModel(str(getattr(self.params, k)), loc.path, "unverified", loc.origin)
                 for k, loc in self.models.items()
             }
+            for k in self.missing:  # a path that does not exist: the metric reads nothing
+                reference = str(getattr(self.params, k))
+                resolved[k] = ResolvedModel(reference, Path(reference), "unavailable", "missing")
         return self.cls(params=self.params, models=resolved)
 
 
@@ -111,6 +162,7 @@ class Suite:
     outputs: dict[str, dict[str, str]]  # system -> item id -> output
     metrics: list[MetricConfig]
     gates: list[gates_mod.Gate]
+    gate_lines: list[int | None] = field(default_factory=list)  # each gate's line in the file
 
     @property
     def name(self) -> str:
@@ -128,7 +180,35 @@ class Suite:
         return [n for m in self.metrics for n in m.score_names()]
 
     def higher_is_better(self) -> dict[str, bool]:
-        return {n: m.cls.higher_is_better for m in self.metrics for n in m.score_names()}
+        return {n: h for m in self.metrics for n, h in m.directions().items()}
+
+    def missing_models(self) -> list[UserError]:
+        """One error per model the suite names that is not on this machine."""
+        return [err for m in self.metrics for err in m.missing.values()]
+
+    def require_models(self) -> None:
+        """Raise the first missing model's error (saying how many more there are)."""
+        missing = self.missing_models()
+        if not missing:
+            return
+        first = missing[0]
+        more = (
+            f" ({len(missing) - 1} more model(s) of the suite are missing too; "
+            "`judge validate` lists them, `judge models pull --suite` fetches them)"
+            if len(missing) > 1
+            else ""
+        )
+        raise UserError(first.message + more, where=first.where)
+
+    def skipped(self) -> dict[str, list[str]]:
+        """System -> ids of items whose empty output is not scored (``empty_outputs: skip``)."""
+        if self.spec.empty_outputs != "skip":
+            return {}
+        found = {
+            system: [item_id for item_id, text in per.items() if not text.strip()]
+            for system, per in self.outputs.items()
+        }
+        return {system: ids for system, ids in found.items() if ids}
 
 
 class _Where:
@@ -151,9 +231,11 @@ def load_suite(path: Path | str) -> Suite:
     raw = _parse_yaml(path, text)
     spec = _validate_spec(raw, where)
     base = path.parent
-    items = read_items(base / spec.data)
+    items = read_items(base / spec.data, max_chars=spec.max_text_chars)
     if not items:
-        raise UserError("the data file has no items", where=str(base / spec.data))
+        raise UserError(
+            "the data file has no items; add one row per item", where=str(base / spec.data)
+        )
     outputs = _read_systems(spec, base=base, items=items, where=where)
     metrics = _metric_configs(spec, raw, base=base, where=where)
     _check_fields(metrics, items, where=where, data=base / spec.data)
@@ -167,6 +249,14 @@ def load_suite(path: Path | str) -> Suite:
         gates=[],
     )
     suite.gates = _gates(spec, suite, where=where)
+    suite.gate_lines = [line_of(text, ("gates", i)) for i in range(len(suite.gates))]
+    if spec.labels is not None and spec.labels.file is not None:
+        labels_file = base / spec.labels.file
+        if not labels_file.is_file():
+            raise UserError(
+                f"labels file {labels_file} not found (paths are relative to the suite file)",
+                where=where("labels", "file"),
+            )
     if spec.baseline is not None and spec.baseline not in outputs:
         raise UserError(
             f"unknown system '{spec.baseline}'; the suite's systems: {', '.join(outputs)}",
@@ -176,24 +266,30 @@ def load_suite(path: Path | str) -> Suite:
 
 
 def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise UserError("suite file not found", where=str(path))
+    check_regular_file(path, what="suite file", hint="; check the path")
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError("the suite file is not valid UTF-8", where=str(path)) from None
+        data = path.read_bytes()
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(
+            f"the suite file is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8",
+            where=f"{path}:{line}",
+        ) from None
     except OSError as exc:
-        raise UserError(f"cannot read the suite file: {exc.strerror}", where=str(path)) from None
+        raise UserError(
+            f"cannot read the suite file ({exc.strerror}); check that it is readable by this user",
+            where=str(path),
+        ) from None
 
 
 def _parse_yaml(path: Path, text: str) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
-        raise UserError(f"invalid YAML: {problem}", where=f"{path}{line}") from None
+    if not text.strip():
+        raise UserError(
+            "the suite file is empty; a suite names at least name, data, systems and metrics",
+            where=str(path),
+        )
+    raw = load_yaml(path, text)
     if not isinstance(raw, dict):
         raise UserError(
             "a suite is a YAML mapping with name, data, systems and metrics", where=str(path)
@@ -222,7 +318,13 @@ def _best_error(exc: ValidationError) -> Any:
 
 def _clean_loc(loc: tuple[Any, ...]) -> list[str | int]:
     """Drop pydantic's union branch names (``str``, ``MetricSpec``...) from a location."""
-    branches = {"str", "MetricSpec", "SystemSpec", "function-after[_system_names(), dict]"}
+    branches = {
+        "str",
+        "MetricSpec",
+        "SystemSpec",
+        "LabelsSpec",
+        "function-after[_system_names(), dict]",
+    }
     return [p for p in loc if not (isinstance(p, str) and p in branches)]
 
 
@@ -234,6 +336,8 @@ def _key_hint(key: str, parent: list[str | int]) -> str:
         known = ["name", "as", "params"]
     elif parent and parent[0] == "systems":
         known = list(SystemSpec.model_fields)
+    elif parent and parent[0] == "labels":
+        known = list(LabelsSpec.model_fields)
     close = difflib.get_close_matches(key, known, n=1)
     return f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(known)})"
 
@@ -251,24 +355,32 @@ def _read_systems(
                 f"outputs file {file} not found (paths are relative to the suite file)",
                 where=where("systems", system),
             )
-        values, rows = read_outputs(file, column=sys_spec.column)
+        values, rows = read_outputs(file, column=sys_spec.column, max_chars=spec.max_text_chars)
         unknown = [i for i in values if i not in ids]
         if unknown:
             raise UserError(
-                f"output for unknown item id '{unknown[0]}'"
+                f"output for unknown item id '{shorten(unknown[0])}'"
                 + (f" and {len(unknown) - 1} more" if len(unknown) > 1 else "")
                 + "; every id must be in the data file",
                 where=f"{file}: row {rows[unknown[0]]}",
             )
         missing = [item.id for item in items if item.id not in values]
         if missing:
-            shown = ", ".join(missing[:5]) + (
+            shown = ", ".join(shorten(m) for m in missing[:5]) + (
                 f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             )
             raise UserError(
                 f"system '{system}' has no output for item(s) {shown}; add a row per item "
                 "(an empty output is allowed)",
                 where=str(file),
+            )
+        empty = [i for i, text in values.items() if not text.strip()]
+        if empty and spec.empty_outputs == "error":
+            raise UserError(
+                f"empty output for item '{shorten(empty[0])}'"
+                + (f" and {len(empty) - 1} more" if len(empty) > 1 else "")
+                + "; the suite sets empty_outputs: error (use score or skip to accept them)",
+                where=f"{file}: row {rows[empty[0]]}",
             )
         outputs[system] = {item.id: values[item.id] for item in items}
     return outputs
@@ -286,7 +398,7 @@ def _metric_configs(
         except MetricError as exc:
             at = ("metrics", index) if isinstance(entry, str) else ("metrics", index, "name")
             raise UserError(str(exc), where=where(*at)) from None
-        label = m.label or m.name
+        label = m.label or (cls.name if ":" in m.name else m.name)
         if not _LABEL.match(label):
             raise UserError(
                 f"metric label '{label}' may hold only letters, digits, _ and -",
@@ -301,16 +413,47 @@ def _metric_configs(
         labels[label] = index
         params = _params(cls, m.params, where=lambda *p, i=index: where("metrics", i, "params", *p))
         params = _files_relative_to(params, base=base, where=where, index=index)
-        located = {}
-        for pname in model_param_names(cls.Params):
-            try:
-                located[pname] = models.locate(str(getattr(params, pname)), base_dir=base)
-            except UserError as exc:
-                raise UserError(
-                    exc.message, where=where("metrics", index, "params", pname)
-                ) from None
-        configs.append(MetricConfig(index, label, cls, params, located))
+        located, missing = _locate_models(cls, params, base=base, where=where, index=index)
+        configs.append(MetricConfig(index, label, cls, params, located, missing))
     return configs
+
+
+def _locate_models(
+    cls: type[Metric], params: MetricParams, *, base: Path, where: _Where, index: int
+) -> tuple[dict[str, models.Located], dict[str, UserError]]:
+    """Find every model the metric names; each found must be a model folder whose code may run.
+
+    A model not on this machine is not an error yet (``judge validate`` warns, ``judge eval``
+    stops): it comes back in the second mapping with the error that says how to get it.
+    """
+    located, missing = {}, {}
+    for pname in model_param_names(cls.Params):
+        at = where("metrics", index, "params", pname)
+        try:
+            found = models.locate(str(getattr(params, pname)), base_dir=base)
+        except UserError as exc:
+            missing[pname] = UserError(exc.message, where=at)
+            continue
+        try:
+            models.check_model_folder(found.path)
+        except UserError as exc:
+            raise UserError(exc.message, where=at) from None
+        code = models.custom_code(found.path)
+        switches = remote_code_param_names(cls.Params)
+        if code is not None and not any(getattr(params, s) is True for s in switches):
+            allowed = bool(switches)
+            raise UserError(
+                f"model {found.path} ships Python code of its own (auto_map in {code}), which "
+                "judge does not run"
+                + (
+                    "; set params.trust_remote_code: true only if you trust that code"
+                    if allowed
+                    else f"; metric '{cls.name}' cannot use it, pick a model without custom code"
+                ),
+                where=at,
+            )
+        located[pname] = found
+    return located, missing
 
 
 def _params(cls: type[Metric], values: dict[str, Any], *, where: Any) -> MetricParams:

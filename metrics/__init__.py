@@ -8,6 +8,7 @@ from metrics.base import (
     ModelField,
     ResolvedModel,
     Score,
+    TrustRemoteCodeField,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "ModelField",
     "ResolvedModel",
     "Score",
+    "TrustRemoteCodeField",
 ]

@@ -45,6 +45,19 @@ def ModelField(*, default: str, description: str) -> Any:
     )
 
 
+def TrustRemoteCodeField() -> Any:
+    """The ``trust_remote_code`` param of a metric that loads models: off unless the suite says so.
+
+    A model folder whose config has an ``auto_map`` ships Python code; the harness refuses such a
+    model unless this param is true, and the metric passes it on to transformers.
+    """
+    return PydanticField(
+        default=False,
+        description="run Python code shipped with the model (auto_map); only for code you trust",
+        json_schema_extra={"remote_code": True},
+    )
+
+
 def FileField(*, description: str) -> Any:
     """An optional param that names a file: the harness makes it relative to the suite file."""
     return PydanticField(default=None, description=description, json_schema_extra={"file": True})
@@ -62,6 +75,11 @@ def _marked(params_type: type[BaseModel], marker: str) -> tuple[str, ...]:
 def model_param_names(params_type: type[BaseModel]) -> tuple[str, ...]:
     """The params of ``params_type`` that name models (declared with :func:`ModelField`)."""
     return _marked(params_type, "model")
+
+
+def remote_code_param_names(params_type: type[BaseModel]) -> tuple[str, ...]:
+    """The params of ``params_type`` that let a model run its own code (a TrustRemoteCodeField)."""
+    return _marked(params_type, "remote_code")
 
 
 def file_param_names(params_type: type[BaseModel]) -> tuple[str, ...]:
@@ -142,6 +160,8 @@ class Metric(ABC):
     requires: ClassVar[frozenset[FieldName]] = frozenset({"output"})
     subscores: ClassVar[tuple[str, ...]] = ("",)
     higher_is_better: ClassVar[bool] = True
+    # Sub-scores that go the other way (``nli.contradiction``: lower is better).
+    inverted: ClassVar[frozenset[str]] = frozenset()
     # Distributions whose versions are part of the judge's identity.
     libraries: ClassVar[tuple[str, ...]] = ()
 
@@ -194,6 +214,11 @@ class Metric(ABC):
         """A digest of :meth:`identity`: cached scores are shared only under an equal digest."""
         blob = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    @classmethod
+    def directions(cls, params: MetricParams) -> dict[str, bool]:
+        """For each sub-score, whether a higher value is better (params may decide it)."""
+        return {s: cls.higher_is_better != (s in cls.inverted) for s in cls.subscores}
 
     def score_names(self) -> tuple[str, ...]:
         """Full names of the sub-scores: ``bertscore.f1``, or the bare metric name."""

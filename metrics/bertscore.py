@@ -116,6 +116,12 @@ class BERTScore(Metric):
             self._baseline_path() if p.rescale_with_baseline or p.baseline_path else None
         )
         self._layer: int | None = p.layer
+        layers = config_layers(self.models["model"].path)
+        if p.layer is not None and layers is not None and p.layer > layers:
+            raise MetricError(
+                f"params.layer is {p.layer}, but model '{p.model}' has {layers} layers; "
+                f"use a layer from 0 to {layers}"
+            )
         self._baseline: tuple[float, float, float] | None = None
         self._references: list[str] = []
         self._idf: dict[int, float] | None = None

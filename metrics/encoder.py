@@ -7,7 +7,6 @@ the model's window over overlapping windows instead of cutting them.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,17 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from metrics.batching import length_batches
 from metrics.fastpath import Precision, onnx_forward
-
-_HUGE = 1_000_000
+from metrics.hf import max_input_length, read_config
 
 
 def config_layers(path: Path) -> int | None:
     """The model's number of hidden layers, read from ``config.json`` without loading it."""
-    try:
-        config = json.loads((path / "config.json").read_text())
-    except (OSError, ValueError):
-        return None
+    config = read_config(path) or {}
     for key in ("num_hidden_layers", "n_layers", "num_layers", "n_layer"):
         if isinstance(config.get(key), int):
             return int(config[key])
@@ -79,7 +75,7 @@ class TokenEncoder:
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
         self.truncate = truncate
-        self.max_length = self._max_length()
+        self.max_length = max_input_length(tokenizer=self.tokenizer, config=self.model.config)
         self.pad_id = self.tokenizer.pad_token_id or 0
         self._run: Callable[[Any, Any], Any] = lambda ids, mask: self.model(
             ids, attention_mask=mask
@@ -91,19 +87,6 @@ class TokenEncoder:
                 precision=precision,
                 threads=torch.get_num_threads(),
             )
-
-    def _max_length(self) -> int:
-        limit = int(self.tokenizer.model_max_length or _HUGE)
-        positions = getattr(self.model.config, "max_position_embeddings", None)
-        if isinstance(positions, int) and positions > 0:
-            # RoBERTa-style models reserve two positions for the padding offset.
-            offset = (
-                2
-                if getattr(self.model.config, "model_type", "") in ("roberta", "xlm-roberta")
-                else 0
-            )
-            limit = min(limit, positions - offset)
-        return limit if limit < _HUGE else 512
 
     def token_ids(self, text: str) -> list[int]:
         """Token ids with special tokens, exactly as bert-score encodes a sentence, uncut."""
@@ -190,14 +173,13 @@ class TokenEncoder:
         does), so nothing is copied per text.
         """
         torch = self.torch
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]), reverse=True)
         out: list[Any] = [None] * len(pieces)
-        start = 0
+        batches = length_batches(
+            [len(p) for p in pieces], batch_size=self.batch_size, batch_tokens=self.batch_tokens
+        )
         with torch.inference_mode():
-            while start < len(order):
-                longest = len(pieces[order[start]])
-                size = max(1, min(self.batch_size, self.batch_tokens // max(longest, 1)))
-                batch = order[start : start + size]
+            for batch in batches:
+                longest = len(pieces[batch[0]])
                 ids = torch.full((len(batch), longest), self.pad_id, dtype=torch.long)
                 mask = torch.zeros((len(batch), longest), dtype=torch.long)
                 for row, i in enumerate(batch):
@@ -207,7 +189,6 @@ class TokenEncoder:
                 hidden = hidden / hidden.norm(dim=-1, keepdim=True)
                 for row, i in enumerate(batch):
                     out[i] = hidden[row, : len(pieces[i])]
-                start += size
         return out
 
     def forward(self, ids: Any, mask: Any) -> Any:

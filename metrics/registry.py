@@ -5,12 +5,16 @@ Third-party packages register metrics in the entry-point group ``judge.metrics``
 
     [project.entry-points."judge.metrics"]
     my_metric = "my_package.metrics:MyMetric"
+
+A suite may also name a metric class by its import path, ``my_package.metrics:MyMetric``: the
+only way a suite makes code run, and only code importable from the Python path.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -18,6 +22,7 @@ from importlib import metadata
 from metrics.base import Metric, MetricError
 
 ENTRY_POINT_GROUP = "judge.metrics"
+IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
 BUILTINS: dict[str, str] = {
     "exact_match": "metrics.exact_match:ExactMatch",
@@ -27,6 +32,10 @@ BUILTINS: dict[str, str] = {
     "similarity": "metrics.similarity:Similarity",
     "bertscore": "metrics.bertscore:BERTScore",
     "profanity": "metrics.profanity:Profanity",
+    "nli": "metrics.nli:NLI",
+    "bartscore": "metrics.bartscore:BARTScore",
+    "toxicity": "metrics.toxicity:Toxicity",
+    "evaluate": "metrics.hf_evaluate:Evaluate",
 }
 
 
@@ -67,7 +76,9 @@ def suggest(name: str) -> str:
 
 
 def get(name: str) -> type[Metric]:
-    """The metric class registered as ``name``; imports its module on first use."""
+    """The metric class registered as ``name`` (or at the import path ``module:Class``)."""
+    if ":" in name:
+        return import_metric(name)
     entry = entries().get(name)
     if entry is None:
         raise UnknownMetricError(
@@ -84,3 +95,34 @@ def _load(target: str) -> type[Metric]:
     if not (isinstance(cls, type) and issubclass(cls, Metric)):
         raise MetricError(f"'{target}' is not a subclass of metrics.base.Metric")
     return cls
+
+
+def import_metric(path: str) -> type[Metric]:
+    """The metric class at ``package.module:Class``, importable from the Python path."""
+    if not IMPORT_PATH.match(path):
+        raise MetricError(f"'{path}' is not an import path; write it as package.module:ClassName")
+    module_name, _, attr = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise MetricError(
+            f"cannot import '{module_name}' for metric '{path}' ({exc}); install the package "
+            "that provides it or add its folder to PYTHONPATH"
+        ) from None
+    except Exception as exc:  # the plug-in's own module is broken: say where, no traceback
+        raise MetricError(
+            f"importing '{module_name}' for metric '{path}' failed: {type(exc).__name__}: {exc}"
+        ) from None
+    cls = getattr(module, attr, None)
+    if cls is None:
+        found = [n for n, v in vars(module).items() if _is_metric(v) and v is not Metric]
+        close = difflib.get_close_matches(attr, found, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f" (metrics in it: {found or 'none'})"
+        raise MetricError(f"module '{module_name}' has no '{attr}'{hint}")
+    if not _is_metric(cls):
+        raise MetricError(f"'{path}' is not a subclass of metrics.Metric")
+    return cls  # type: ignore[no-any-return]
+
+
+def _is_metric(value: object) -> bool:
+    return isinstance(value, type) and issubclass(value, Metric)

@@ -6,7 +6,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from metrics.base import Example, FieldName, Metric, MetricParams, ModelField, Score
+from metrics.base import (
+    Example,
+    FieldName,
+    Metric,
+    MetricParams,
+    ModelField,
+    Score,
+    TrustRemoteCodeField,
+)
 
 
 class SimilarityParams(MetricParams):
@@ -18,6 +26,7 @@ class SimilarityParams(MetricParams):
         default="reference", description="the field the output is compared with"
     )
     batch_size: int = Field(default=64, ge=1, description="texts per forward pass")
+    trust_remote_code: bool = TrustRemoteCodeField()
 
 
 class Similarity(Metric):
@@ -46,7 +55,12 @@ class Similarity(Metric):
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(str(self.models["model"].path), device="cpu")
+            self._model = SentenceTransformer(
+                str(self.models["model"].path),
+                device="cpu",
+                trust_remote_code=self.p.trust_remote_code,
+                local_files_only=True,
+            )
         return self._model
 
     def _targets(self, ex: Example) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -62,3 +62,20 @@ def flag_counts(scores: Sequence[StoredScore]) -> dict[str, dict[str, int]]:
         for flag in s.flags:
             counts.setdefault(s.metric, Counter())[flag] += 1
     return {metric: dict(c) for metric, c in counts.items()}
+
+
+def best_systems(
+    cells: Mapping[str, Mapping[str, Mapping[str, Any]]], higher_is_better: Mapping[str, bool]
+) -> dict[str, str]:
+    """Per score, the system with the best mean in the score's direction (ties: the first).
+
+    A system without a mean (all its outputs skipped) is never the best; a score no system has
+    a mean for has no entry.
+    """
+    best = {}
+    for name, per_system in cells.items():
+        scored = {s: cell["mean"] for s, cell in per_system.items() if cell["mean"] is not None}
+        if scored:
+            pick = max if higher_is_better.get(name, True) else min
+            best[name] = pick(scored, key=scored.__getitem__)
+    return best

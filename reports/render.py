@@ -1,37 +1,39 @@
-"""Render the comparative HTML report from a stored run: jinja2, autoescaped, self-contained."""
+"""Render the comparative HTML report: jinja2 with autoescape, one self-contained file.
+
+The page's own script and style are inline and allowed by their SHA-256 hashes in the
+Content-Security-Policy (:mod:`reports.csp`); nothing else may run, load or connect, so even a
+mistake in escaping could not execute text from an LLM output.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
-from judge.data import Item
-from judge.store import RunRecord, Store, StoredScore
-from reports.aggregate import score_name
+from judge import __version__
+from reports import svg
+from reports.csp import policy
+from reports.payload import evidence_blocks, script_json
+from reports.rundata import PreviousRun, RunData
+from reports.view import Report, build_report
+
+__all__ = ["RunData", "environment", "render_report", "static_text"]
 
 TEMPLATES = Path(__file__).parent / "templates"
-CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
-
-
-@dataclass(frozen=True)
-class RunData:
-    """Everything a report shows, read from the store alone."""
-
-    record: RunRecord
-    items: list[Item]
-    outputs: dict[str, dict[str, str]]
-    scores: list[StoredScore]
-
-    @classmethod
-    def load(cls, store: Store, run_id: str) -> RunData:
-        record = store.run(run_id)
-        if record is None:
-            raise KeyError(run_id)
-        return cls(record, store.items(run_id), store.outputs(run_id), store.scores(run_id))
+SCRIPTS = (
+    "js/util.js",
+    "js/charts.js",
+    "js/explain.js",
+    "js/item.js",
+    "js/explorer.js",
+    "js/main.js",
+)
+STYLES = ("report.css",)
 
 
 def environment(*, user_templates: Path | None = None) -> jinja2.Environment:
@@ -43,57 +45,79 @@ def environment(*, user_templates: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=False,
     )
-    env.filters["num"] = _num
-    env.filters["tojson_safe"] = _json_for_script
+    env.filters.update(num=num, signed=signed, pvalue=pvalue, short=short, pct=pct)
+    env.globals.update(svg=svg, judge_version=__version__)
     return env
 
 
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+def num(value: Any, digits: int = 3) -> str:
+    """A number with ``digits`` decimals; an en dash for a missing one."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     return f"{float(value):.{digits}f}"
 
 
-def _json_for_script(value: Any) -> str:
-    """JSON that is safe inside a <script> element: no closing tags or comment openers."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    for raw, escaped in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(raw, escaped)
-    return text
+def signed(value: Any, digits: int = 3) -> str:
+    """A difference with an explicit sign (a true minus sign for negatives)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    text = f"{float(value):+.{digits}f}"
+    return text.replace("-", "−") if float(text) != 0 else text.replace("-", "+")
 
 
-def item_rows(data: RunData) -> list[dict[str, Any]]:
-    """Per item: its texts and each system's output and scores, worst first."""
-    by_key: dict[tuple[str, str], dict[str, float]] = {}
-    for s in data.scores:
-        values = by_key.setdefault((s.system, s.item_id), {})
-        for sub, v in s.values.items():
-            values[score_name(s.metric, sub)] = v
-    rows = []
-    for item in data.items:
-        systems = [
-            {"name": system, "output": per[item.id], "scores": by_key.get((system, item.id), {})}
-            for system, per in data.outputs.items()
-        ]
-        rows.append({"item": item, "systems": systems})
-    return rows
+def pvalue(value: Any) -> str:
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
-def render_report(data: RunData, *, user_templates: Path | None = None) -> str:
-    summary = data.record.summary or {}
+def pct(value: Any, total: Any) -> str:
+    return f"{100.0 * float(value) / float(total):.0f}%" if total else "–"
+
+
+def short(value: Any, length: int = 12) -> str:
+    text = str(value or "")
+    return text if len(text) <= length else text[:length]
+
+
+def static_text(env: jinja2.Environment, names: Sequence[str]) -> str:
+    """Concatenated static files, read through the loader (a user folder may override them)."""
+    assert env.loader is not None
+    return "\n".join(env.loader.get_source(env, name)[0].rstrip() for name in names) + "\n"
+
+
+def render_report(
+    data: RunData,
+    *,
+    previous: PreviousRun | None = None,
+    notes: Sequence[str] = (),
+    user_templates: Path | None = None,
+) -> str:
+    """The run's ``report.html``."""
     env = environment(user_templates=user_templates)
+    report = build_report(data, previous=previous, notes=notes)
+    script, style = static_text(env, SCRIPTS), static_text(env, STYLES)
     return env.get_template("report.html").render(
-        csp=CSP,
-        record=data.record,
-        summary=summary,
-        rows=item_rows(data),
-        metric_names=list(summary.get("metrics", {})),
-        higher=summary.get("higher_is_better", {}),
+        r=report,
+        csp=policy(scripts=[script], styles=[style]),
+        script=Markup(script),  # our own file, verbatim
+        style=Markup(style),
+        payload=script_json(report.payload),
+        evidence=evidence_blocks(report.details),
+        **_context(report),
     )
+
+
+def _context(report: Report) -> dict[str, Any]:
+    summary = report.summary
+    return {
+        "summary": summary,
+        "record": report.run.record,
+        "scores": report.scores,
+        "digits": {s["name"]: s["digits"] for s in report.scores},
+        "higher": {s["name"]: s["higher"] for s in report.scores},
+        "systems": report.run.systems,
+        "extents": svg.extents(report.paired),
+    }

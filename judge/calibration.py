@@ -1,0 +1,87 @@
+"""``judge calibrate``: a card per judge saying how well its scores agree with human labels.
+
+:func:`calibration_section` is pure: it joins a run's per-item scores with the labels and hands
+the pairs to :func:`judge.agreement.judge_card`. The card goes into ``summary["calibration"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from judge.agreement import judge_card, rank_systems
+from judge.labels import Labels
+
+ScoreTable = Mapping[str, Mapping[str, Mapping[str, float]]]
+
+
+def calibration_section(
+    *,
+    scores: ScoreTable,
+    labels: Labels,
+    higher_is_better: Mapping[str, bool],
+    seed: int = 0,
+    resamples: int = 1000,
+) -> dict[str, Any]:
+    """Judge cards for every score of the run, from the (item, system) units that have a label."""
+    cards: dict[str, Any] = {}
+    unlabelled = 0
+    for name, per_system in scores.items():
+        units = [
+            _Unit(item_id, system, value, labels.get(item_id, system))
+            for system, values in per_system.items()
+            for item_id, value in values.items()
+        ]
+        labelled = [u for u in units if u.label is not None]
+        unlabelled = max(unlabelled, len(units) - len(labelled))
+        if len(labelled) < 3:
+            continue
+        higher = higher_is_better.get(name, True)
+        rated = [float(u.label or 0.0) for u in labelled]
+        readings = [labels.positive(v) for v in rated]
+        card = judge_card(
+            scores=[u.score for u in labelled],
+            labels=rated,
+            groups=[u.item for u in labelled],
+            higher_is_better=higher,
+            positive=None if None in readings else [bool(r) for r in readings],
+            seed=seed,
+            resamples=resamples,
+        )
+        card["systems"] = _system_agreement(labelled, higher)
+        cards[name] = card
+    return {
+        "labels": labels.describe(),
+        "units_without_label": unlabelled,
+        "resampling": f"{resamples} bootstrap resamples of items (seed {seed}), 95% intervals",
+        "scores": cards,
+    }
+
+
+class _Unit(NamedTuple):
+    item: str
+    system: str
+    score: float
+    label: float | None
+
+
+def _system_agreement(units: list[_Unit], higher: bool) -> dict[str, Any]:
+    """Do the judge and the humans rank the systems in the same order?"""
+    by_system: dict[str, tuple[list[float], list[float]]] = {}
+    for unit in units:
+        judged, rated = by_system.setdefault(unit.system, ([], []))
+        judged.append(unit.score)
+        rated.append(float(unit.label or 0.0))
+    judge_means = {s: float(np.mean(v[0])) for s, v in by_system.items()}
+    human_means = {s: float(np.mean(v[1])) for s, v in by_system.items()}
+    judge_order = rank_systems(judge_means, higher_is_better=higher)
+    human_order = rank_systems(human_means)
+    return {
+        "judge_mean": judge_means,
+        "human_mean": human_means,
+        "judge_order": judge_order,
+        "human_order": human_order,
+        "same_order": judge_order == human_order,
+    }

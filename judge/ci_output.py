@@ -1,0 +1,201 @@
+"""What CI reads: a terse plain summary, GitHub annotations and a GitHub step-summary in markdown.
+
+Pure functions from a run's summary and gate results to text; the CLI decides where it goes
+(stdout; ``$GITHUB_STEP_SUMMARY`` when GitHub Actions sets it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from judge.gates import Check, GateResult
+
+
+def verdict_word(result: GateResult, check: Check | None = None) -> str:
+    item: Check | GateResult = check if check is not None else result
+    if item.skipped:
+        return "SKIP"
+    if item.passed:
+        return "PASS"
+    return "WARN" if result.severity == "warn" else "FAIL"
+
+
+def counts(results: Sequence[GateResult]) -> dict[str, int]:
+    words = [verdict_word(r) for r in results]
+    return {w: words.count(w) for w in ("PASS", "FAIL", "WARN", "SKIP")}
+
+
+def gate_lines(results: Sequence[GateResult]) -> list[str]:
+    """One line per gate; under a gate that did not pass, one line per system that did not."""
+    lines = []
+    for r in results:
+        lines.append(f"{verdict_word(r)} {r.gate}")
+        if r.passed and not r.skipped:
+            continue
+        shown = [c for c in r.checks if not c.passed or c.skipped]
+        reasons = {c.numbers for c in shown}
+        if len(shown) > 1 and len(reasons) == 1 and all(c.skipped for c in shown):
+            lines.append(f"     {reasons.pop()}")  # one reason for every system
+        else:
+            lines += [f"     {c.system}: {c.numbers}" for c in shown]
+        if not r.checks:
+            lines.append(f"     {r.detail}")
+    return lines
+
+
+def plain_summary(
+    summary: Mapping[str, Any], results: Sequence[GateResult], *, report: Path | str | None
+) -> str:
+    """The terse text CI logs show: gates, what failed with its numbers, baseline, verdict."""
+    lines = gate_lines(results)
+    base = summary.get("baseline")
+    if base:
+        lines.append("baseline: " + baseline_line(base))
+    n = counts(results)
+    verdict = "passed" if summary.get("passed") else "FAILED"
+    tally = f"{len(results)} gates: {n['PASS']} passed, {n['FAIL']} failed"
+    for word, name in (("WARN", "warned"), ("SKIP", "skipped")):
+        tally += f", {n[word]} {name}" if n[word] else ""
+    tail = f" · report: {report}" if report is not None else ""
+    lines.append(f"{verdict} · {summary.get('suite')} · {tally}{tail}")
+    return "\n".join(lines)
+
+
+def baseline_line(base: Mapping[str, Any]) -> str:
+    who = f"run {base['run_id']}" if base.get("source") == "store" else str(base.get("location"))
+    items = base.get("items")
+    if items is None:
+        return f"{who} (means only: no scores.csv, unpaired comparison)"
+    text = f"{who} · {items['paired']} items paired"
+    sides = (("only_in_run", "only in this run"), ("only_in_baseline", "only in the baseline"))
+    for key, words in sides:
+        count = items[key]["count"]
+        if count:
+            shown = ", ".join(items[key]["ids"][:5]) + (" ..." if count > 5 else "")
+            text += f" · {count} {words} ({shown})"
+    if base.get("judges_changed"):
+        text += f" · judges changed: {', '.join(base['judges_changed'])}"
+    return text
+
+
+# -- GitHub Actions ----------------------------------------------------------------------------
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(
+    results: Sequence[GateResult],
+    *,
+    suite_file: Path | str | None = None,
+    lines: Sequence[int | None] = (),
+) -> list[str]:
+    """``::error``/``::warning`` workflow commands for gates that did not pass, at the gate's
+    line in the suite file when known."""
+    commands = []
+    for index, r in enumerate(results):
+        if r.passed:
+            continue
+        level = "error" if r.severity == "fail" else "warning"
+        props = [f"title={_escape_property(f'judge gate failed: {r.gate}')}"]
+        if suite_file is not None:
+            props.insert(0, f"file={_escape_property(_workspace_relative(suite_file))}")
+            line = lines[index] if index < len(lines) else None
+            if line is not None:
+                props.insert(1, f"line={line}")
+        failing = [f"{c.system}: {c.numbers}" for c in r.checks if not c.passed]
+        message = "; ".join(failing) or r.detail
+        commands.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+    return commands
+
+
+def _workspace_relative(path: Path | str) -> str:
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    resolved = Path(path).resolve()
+    if workspace:
+        try:
+            return resolved.relative_to(Path(workspace).resolve()).as_posix()
+        except ValueError:
+            pass
+    return Path(path).as_posix()
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _num(value: Any, spec: str = ".3f") -> str:
+    return "–" if value is None else format(float(value), spec)
+
+
+def markdown_summary(
+    summary: Mapping[str, Any], results: Sequence[GateResult], *, report: Path | str | None
+) -> str:
+    """A GitHub step summary: verdict, every gate per system, means, the baseline comparison."""
+    ok = bool(summary.get("passed"))
+    verdict = "passed" if ok else "FAILED"
+    out = [f"### {'✅' if ok else '❌'} judge · {_cell(summary.get('suite'))} · {verdict}", ""]
+    meta = f"run `{summary.get('run_id')}` · {len(summary.get('systems', []))} systems · "
+    meta += f"{summary.get('n_items')} items"
+    if summary.get("baseline"):
+        meta += f" · baseline: {_cell(baseline_line(summary['baseline']))}"
+    out += [meta, ""]
+    if results:
+        out += ["| | gate | system | numbers |", "|---|---|---|---|"]
+        icons = {"PASS": "✅", "FAIL": "❌", "WARN": "⚠️", "SKIP": "⏭️"}
+        for r in results:
+            for c in r.checks or (None,):
+                icon = icons[verdict_word(r, c)]
+                system = c.system if c is not None else ""
+                numbers = c.numbers if c is not None else r.detail
+                out.append(f"| {icon} | `{_cell(r.gate)}` | {_cell(system)} | {_cell(numbers)} |")
+        out.append("")
+    out += _means_table(summary)
+    if summary.get("baseline"):
+        out += _baseline_table(summary["baseline"])
+    if report is not None:
+        out += [f"Report: `{report}` (in the run's artifact)", ""]
+    return "\n".join(out) + "\n"
+
+
+def _means_table(summary: Mapping[str, Any]) -> list[str]:
+    systems = list(summary.get("systems", []))
+    rows = ["<details><summary>Means per system (95% CI)</summary>", ""]
+    rows.append("| score | " + " | ".join(map(_cell, systems)) + " |")
+    rows.append("|---|" + "---:|" * len(systems))
+    for name, per_system in (summary.get("metrics") or {}).items():
+        cells = []
+        for s in systems:
+            c = per_system.get(s, {})
+            interval = f"{_num(c.get('ci_low'))}–{_num(c.get('ci_high'))}"
+            cells.append(f"{_num(c.get('mean'))} ({interval})")
+        rows.append(f"| {_cell(name)} | " + " | ".join(cells) + " |")
+    return [*rows, "", "</details>", ""]
+
+
+def _baseline_table(base: Mapping[str, Any]) -> list[str]:
+    rows = [
+        "<details><summary>Compared with the baseline</summary>",
+        "",
+        "| score | system | baseline | this run | Δ (95% CI) | p | n |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, per_system in (base.get("metrics") or {}).items():
+        for system, c in per_system.items():
+            delta = f"{_num(c.get('delta'), '+.4f')} ({_num(c.get('ci_low'), '+.4f')} to "
+            delta += f"{_num(c.get('ci_high'), '+.4f')})"
+            rows.append(
+                f"| {_cell(name)} | {_cell(system)} | {_num(c.get('baseline_mean'))} | "
+                f"{_num(c.get('mean'))} | {delta} | {_num(c.get('p'), '.3g')} | {c.get('n')} |"
+            )
+    if base.get("note"):
+        rows += ["", f"_{_cell(base['note'])}_"]
+    return [*rows, "", "</details>", ""]

@@ -1,0 +1,121 @@
+"""The runs of a store: a listing, and an index page that links every run's report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from judge.errors import UserError
+from judge.store import RunRecord, Store
+from reports.csp import policy
+from reports.outputs import write_atomic, write_run_files
+from reports.render import STYLES, environment, static_text
+
+TREND_RUNS = 30  # the index's trend lines show this many recent runs per suite
+
+
+def open_store(path: Path) -> Store:
+    """An existing store; a missing file is a user error rather than a new empty store."""
+    if not path.is_file():
+        raise UserError(
+            "no result store here; run `judge eval` first or pass --store", where=str(path)
+        )
+    return Store(path)
+
+
+def run_row(record: RunRecord) -> dict[str, Any]:
+    """One run as the listing shows it."""
+    summary = record.summary or {}
+    gates = [g for g in summary.get("gates", []) if not g.get("skipped")]
+    git = summary.get("git") or {}
+    return {
+        "run_id": record.run_id,
+        "suite": record.suite,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.started)),
+        "status": record.status,
+        "passed": summary.get("passed") if record.summary else None,
+        "items": summary.get("n_items"),
+        "systems": summary.get("systems", record.info.get("systems", [])),
+        "gates_passed": sum(1 for g in gates if g.get("passed")),
+        "gates": len(gates),
+        "commit": git.get("commit"),
+        "seconds": (record.finished - record.started) if record.finished else None,
+    }
+
+
+def list_runs(
+    store: Store, *, suite: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Stored runs, newest first."""
+    return [run_row(r) for r in store.runs(suite=suite)[:limit]]
+
+
+def write_index(
+    *, store: Store, out_dir: Path, suite: str | None = None, force: bool = False
+) -> tuple[Path, list[str]]:
+    """Render every complete run into ``out_dir/RUN_ID/`` (unless already there) and an
+    ``index.html`` linking them; returns the index and the run ids rendered now."""
+    records = store.runs(suite=suite)
+    rendered = []
+    for record in records:
+        target = out_dir / record.run_id
+        if record.summary is not None and (force or not (target / "report.html").is_file()):
+            write_run_files(store=store, run_id=record.run_id, out_dir=target)
+            rendered.append(record.run_id)
+    html = render_index(records, store_path=store.path, out_dir=out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_atomic(out_dir / "index.html", html), rendered
+
+
+def render_index(records: Sequence[RunRecord], *, store_path: Path, out_dir: Path) -> str:
+    env = environment()
+    style = static_text(env, STYLES)
+    suites: dict[str, list[RunRecord]] = {}
+    for record in records:
+        suites.setdefault(record.suite, []).append(record)
+    return env.get_template("index.html").render(
+        csp=policy(styles=[style]),
+        style=Markup(style),  # our own file, verbatim: its hash is in the policy
+        store=str(store_path),
+        suites={name: suite_view(runs, out_dir=out_dir) for name, runs in suites.items()},
+        generated=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    )
+
+
+def suite_view(records: Sequence[RunRecord], *, out_dir: Path) -> dict[str, Any]:
+    """A suite's runs (newest first, each linked if its report exists) and mean trends."""
+    rows = []
+    for record in records:
+        row = run_row(record)
+        row["link"] = (
+            f"{record.run_id}/report.html"
+            if (out_dir / record.run_id / "report.html").is_file()
+            else None
+        )
+        rows.append(row)
+    done = [r for r in records if r.summary][:TREND_RUNS][::-1]
+    lines = trends(done)
+    systems = list(dict.fromkeys(s for per in lines.values() for s in per))
+    higher = (done[-1].summary or {}).get("higher_is_better", {}) if done else {}
+    return {
+        "rows": rows,
+        "trends": lines,
+        "runs": [r.run_id for r in done],
+        "systems": systems,
+        "higher": higher,
+    }
+
+
+def trends(records: Sequence[RunRecord]) -> dict[str, dict[str, list[float | None]]]:
+    """``{score: {system: [mean per run, oldest first]}}`` for runs that have a summary."""
+    out: dict[str, dict[str, list[float | None]]] = {}
+    for index, record in enumerate(records):
+        for name, per_system in (record.summary or {}).get("metrics", {}).items():
+            for system, cell in per_system.items():
+                line = out.setdefault(name, {}).setdefault(system, [None] * len(records))
+                line[index] = cell.get("mean")
+    return out
