@@ -61,6 +61,19 @@ class BaselineRun:
         return RunBaseline(self.label, self.scores, self.summary.get("metrics") or {})
 
 
+def check_reference(ref: str, *, store_path: Path | str) -> None:
+    """Refuse, before any store file is created, a run id that no store can hold yet."""
+    if ref == LATEST or Path(ref).expanduser().exists() or Path(store_path).exists():
+        return
+    if "/" in ref or ref.endswith((".json", ".csv")):
+        raise UserError(f"baseline '{ref}' not found: no such file or folder")
+    raise UserError(
+        f"baseline '{ref}' is not a file or folder, and there is no store at {store_path} "
+        "to hold a run of that id; run the suite once without --baseline, or point "
+        "--store at the store that holds it"
+    )
+
+
 def resolve_baseline(ref: str, *, store: Store, suite: str) -> BaselineRun | None:
     """The baseline run ``ref`` names; ``None`` when ``latest`` finds no earlier run."""
     path = Path(ref).expanduser()

@@ -13,6 +13,7 @@ from judge.baseline import (
     MEANS_ONLY,
     BaselineRun,
     changed_judges,
+    check_reference,
     comparison_section,
     resolve_baseline,
 )
@@ -70,6 +71,8 @@ def evaluate(
     """
     suite = load_suite(suite_path)
     suite.require_models()  # before the store is touched
+    if baseline is not None:
+        check_reference(baseline, store_path=store_path)
     label_set = find_labels(suite=suite, request=labels) if labels is not None else None
     if out_dir is not None:
         check_target(Path(out_dir), option="--out", folder=True)

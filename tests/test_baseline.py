@@ -11,6 +11,7 @@ import pytest
 from judge.baseline import (
     BaselineRun,
     changed_judges,
+    check_reference,
     comparison_section,
     read_scores_csv,
     resolve_baseline,
@@ -87,6 +88,19 @@ def test_resolve_errors_say_what_to_give(make_suite: Callable[..., Path], tmp_pa
     with pytest.raises(UserError, match="cannot read the baseline summary"):
         resolve_baseline(str(tmp_path / "empty"), store=store, suite="tiny")
     store.close()
+
+
+def test_unknown_run_id_without_a_store_creates_no_store(
+    make_suite: Callable[..., Path], tmp_path: Path
+) -> None:
+    suite = make_suite(metrics=["exact_match"])
+    store_path = tmp_path / "fresh.db"
+    with pytest.raises(UserError, match=r"there is no store at .*fresh\.db"):
+        evaluate(suite_path=suite, store_path=store_path, baseline="20990101-000000-abcdef")
+    with pytest.raises(UserError, match="not found: no such file or folder"):
+        evaluate(suite_path=suite, store_path=store_path, baseline="ci/main/summary.json")
+    assert not store_path.exists()
+    check_reference("latest", store_path=store_path)  # 'latest' on a new store: no comparison
 
 
 def test_read_scores_csv_checks_columns_and_numbers(tmp_path: Path) -> None:

@@ -222,3 +222,20 @@ def test_p_values_below_the_monte_carlo_resolution_survive_a_large_family() -> N
     assert mc * 2001 == pytest.approx(round(mc * 2001))
     far = stats.bootstrap_p(rng.normal(0.5, 0.05, 50), bound=0.8, alternative="less", resamples=500)
     assert far < 1 / 501
+
+
+@pytest.mark.parametrize("z", [-38.0, -9.0, -2.5, -0.3, 0.0, 1.2, 6.0, 37.5])
+def test_z_test_p_and_wilson_equal_scipy_deep_into_the_tails(z: float) -> None:
+    from scipy.stats import norm
+
+    expected = {
+        "less": norm.cdf(z),
+        "greater": norm.sf(z),
+        "two-sided": min(1.0, 2 * norm.sf(abs(z))),
+    }
+    for alternative, p in expected.items():
+        assert stats.z_test_p(z, se=1.0, alternative=alternative) == pytest.approx(p, rel=1e-9)
+    z95 = norm.ppf(0.975)
+    low, high = stats.wilson_interval(8, 10)
+    centre = (0.8 + z95**2 / 20) / (1 + z95**2 / 10)
+    assert (low + high) / 2 == pytest.approx(centre, rel=1e-12)
