@@ -84,10 +84,10 @@ class BERTScoreParams(MetricParams):
     lang: str = Field(default="en", description="language of bert-score's baseline files")
     batch_size: int = Field(default=64, ge=1, description="texts per forward pass at most")
     batch_tokens: int = Field(
-        default=1024,
+        default=4096,
         ge=64,
-        description="padded tokens per forward pass at most: small batches of texts of "
-        "similar length waste little on padding",
+        description="padded tokens per forward pass at most: texts of similar length batched "
+        "together waste little on padding (4096 measured faster than 1024 on a 2-core CPU)",
     )
     long_texts: Literal["window", "truncate"] = Field(
         default="window", description="texts past the model's length: overlapping windows or cut"

@@ -7,6 +7,7 @@ mistake in escaping could not execute text from an LLM output.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,10 +47,33 @@ def environment(*, user_templates: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(num=num, signed=signed, pvalue=pvalue, short=short, pct=pct)
     env.globals.update(svg=svg, judge_version=__version__)
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """jinja2's own per-user cache of compiled templates (a private temp folder, checked by
+    jinja2; keyed by each template's source): compiling the report's templates is a large part
+    of a warm run. None where no such folder can be made."""
+    try:
+        return _QuietBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """A cache that never fails a report: a full or read-only disk only means no caching."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def num(value: Any, digits: int = 3) -> str:
