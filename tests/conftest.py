@@ -7,6 +7,7 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,17 @@ PLUGINS = ROOT / "tests" / "plugins"  # judge_test_plugins: metrics named by imp
 def judge_env(**extra: str) -> dict[str, str]:
     """The environment of a ``python -m judge`` subprocess that can import the test plug-ins."""
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(PLUGINS)]), **extra}
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def sigint_restored() -> Callable[[], None] | None:
+    """``preexec_fn`` for a subprocess that must see Ctrl-C. A shell without job control starts
+    background jobs with SIGINT ignored and children inherit that (Python then installs no
+    KeyboardInterrupt handler, as ``nohup`` intends): only then is the default restored."""
+    return _default_sigint if signal.getsignal(signal.SIGINT) == signal.SIG_IGN else None
 
 
 def judge_command(*args: str) -> list[str]:

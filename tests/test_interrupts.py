@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import judge_command, judge_env, run_judge
+from conftest import judge_command, judge_env, run_judge, sigint_restored
 
 ITEMS = 40
 SYSTEMS = ("alpha", "beta", "gamma")
@@ -100,7 +100,12 @@ def test_killed_runs_resume_to_the_uninterrupted_result(
     for sig in ROUNDS:
         target = rng.randint(done + 1, done + (units - done) // 3)
         proc = subprocess.Popen(
-            judge_command(*args), cwd=tmp_path, env=judge_env(), stderr=subprocess.PIPE, text=True
+            judge_command(*args),
+            cwd=tmp_path,
+            env=judge_env(),
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=sigint_restored(),
         )
         stop_at(proc, store, target, sig, pause=rng.uniform(0.0, 0.12))
         _, stderr = proc.communicate(timeout=300)
@@ -157,6 +162,7 @@ def test_an_interrupt_before_any_score(
         env=judge_env(),
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=sigint_restored(),
     )
     time.sleep(0.3)
     proc.send_signal(sig)
