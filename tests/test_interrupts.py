@@ -150,6 +150,21 @@ def test_killed_runs_resume_to_the_uninterrupted_result(
     )
 
 
+def catches(pid: int, sig: int, timeout: float = 30.0) -> None:
+    """Wait until process ``pid`` catches ``sig`` (Linux: the SigCgt mask in /proc)."""
+    deadline = time.monotonic() + timeout
+    status = Path(f"/proc/{pid}/status")
+    while time.monotonic() < deadline:
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:  # the process is gone: the test's assertions will say so
+            return
+        mask = next((int(ln.split()[1], 16) for ln in lines if ln.startswith("SigCgt:")), 0)
+        if mask & (1 << (sig - 1)):
+            return
+        time.sleep(0.005)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupt_before_any_score(
     sig: int, make_suite: Callable[..., Path], tmp_path: Path
@@ -164,7 +179,8 @@ def test_an_interrupt_before_any_score(
         text=True,
         preexec_fn=sigint_restored(),
     )
-    time.sleep(0.3)
+    catches(proc.pid, sig)  # Python (and, for SIGTERM, judge) has its handler in place
+    time.sleep(0.1)
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == EXPECTED_EXIT[sig], stderr
