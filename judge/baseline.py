@@ -65,13 +65,18 @@ def check_reference(ref: str, *, store_path: Path | str) -> None:
     """Refuse, before any store file is created, a run id that no store can hold yet."""
     if ref == LATEST or Path(ref).expanduser().exists() or Path(store_path).exists():
         return
-    if "/" in ref or ref.endswith((".json", ".csv")):
-        raise UserError(f"baseline '{ref}' not found: no such file or folder")
+    _refuse_missing_path(ref)
     raise UserError(
         f"baseline '{ref}' is not a file or folder, and there is no store at {store_path} "
         "to hold a run of that id; run the suite once without --baseline, or point "
         "--store at the store that holds it"
     )
+
+
+def _refuse_missing_path(ref: str) -> None:
+    """A ``ref`` written as a path (a slash, a .json or .csv name) that names nothing."""
+    if "/" in ref or ref.endswith((".json", ".csv")):
+        raise UserError(f"baseline '{ref}' not found: no such file or folder")
 
 
 def resolve_baseline(ref: str, *, store: Store, suite: str) -> BaselineRun | None:
@@ -86,8 +91,7 @@ def resolve_baseline(ref: str, *, store: Store, suite: str) -> BaselineRun | Non
         return None
     record = store.run(ref)
     if record is None:
-        if "/" in ref or ref.endswith((".json", ".csv")):
-            raise UserError(f"baseline '{ref}' not found: no such file or folder")
+        _refuse_missing_path(ref)
         recent = [r.run_id for r in store.runs(suite=suite)[:5]]
         hint = f"; recent runs of {suite}: {', '.join(recent)}" if recent else ""
         raise UserError(
