@@ -35,10 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import Clock, arguments, clock, header, median, row, verdict
 from benchmarks.synthetic import write_suite
-from judge.runner import run_suite
-from judge.store import Store
-from judge.suite import Suite, load_suite
-from metrics.bertscore import BERTScoreParams
+from judge.metrics.bertscore import BERTScoreParams
+from judge.run.runner import run_suite
+from judge.store.sqlite import Store
+from judge.suite.load import Suite, load_suite
 
 LAYER = 6
 BATCH_TOKENS = BERTScoreParams().batch_tokens
@@ -92,7 +92,7 @@ FORWARD_SECONDS: list[float] = []  # per judge run: wall time inside the model's
 
 
 def judge_run(suite: Suite, folder: Path) -> tuple[Clock, dict[tuple[str, str], list[float]]]:
-    from metrics.encoder import TokenEncoder
+    from judge.metrics.encoder import TokenEncoder
 
     store_path = folder / "judge.db"
     store_path.unlink(missing_ok=True)

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import arguments, header, median, row, timed
 from benchmarks.synthetic import examples as synthetic_examples
 from benchmarks.synthetic import write_suite
-from judge.models import resolve
-from judge.suite import load_suite
-from metrics.bertscore import SUBSCORES, BERTScore, BERTScoreParams
+from judge.metrics.bertscore import SUBSCORES, BERTScore, BERTScoreParams
+from judge.models.locate import resolve
+from judge.suite.load import load_suite
 
 PRECISIONS = ("fp32", "onnx", "int8")
 

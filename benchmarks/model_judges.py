@@ -16,13 +16,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from judge.models import resolve
-from judge.suite import load_suite
-from metrics.bartscore import BARTScore, BARTScoreParams
-from metrics.base import Example, Metric
-from metrics.nli import NLI, NLIParams
-from metrics.tiny import build_tiny_bart, build_tiny_classifier, build_tiny_nli
-from metrics.toxicity import Toxicity, ToxicityParams
+from judge.metrics.bartscore import BARTScore, BARTScoreParams
+from judge.metrics.base import Example, Metric
+from judge.metrics.nli import NLI, NLIParams
+from judge.metrics.tiny import build_tiny_bart, build_tiny_classifier, build_tiny_nli
+from judge.metrics.toxicity import Toxicity, ToxicityParams
+from judge.models.locate import resolve
+from judge.suite.load import load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 

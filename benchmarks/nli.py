@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import arguments, header, median, row, timed
 from benchmarks.synthetic import examples as synthetic_examples
 from benchmarks.synthetic import write_suite
-from judge.models import resolve
-from judge.suite import load_suite
-from metrics.base import Example
+from judge.metrics.base import Example
+from judge.models.locate import resolve
+from judge.suite.load import load_suite
 
 SIZE = {"hidden_size": 384, "layers": 6, "max_length": 512}
 BATCH = 32
@@ -59,8 +59,8 @@ def bare_loop(model: Any, tokenizer: Any, pairs: list[tuple[str, str]]) -> float
 
 
 def judge_nli(folder: Path, examples: list[Example], repeats: int) -> None:
-    from metrics.nli import NLI, NLIParams
-    from metrics.tiny import build_tiny_nli
+    from judge.metrics.nli import NLI, NLIParams
+    from judge.metrics.tiny import build_tiny_nli
 
     path = build_tiny_nli(folder=folder / "nli-model", **SIZE)
     metric = NLI(
@@ -165,7 +165,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="judge-nli-bench-"))
     suite = load_suite(write_suite(folder / "suite", items=args.items, systems=args.systems))
     examples = synthetic_examples(suite)
-    has_nli = importlib.util.find_spec("metrics.nli") is not None
+    has_nli = importlib.util.find_spec("judge.metrics.nli") is not None
     header(
         f"NLI: {len(examples)} (source, output) examples, a MiniLM-sized classifier",
         judge="nli" if has_nli else "absent: own pair batching",

@@ -25,14 +25,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from judge.store import Store  # noqa: E402
-from reports import testing  # noqa: E402
-from reports.outputs import write_run_files  # noqa: E402
-from reports.render import RunData  # noqa: E402
-from reports.view import build_report  # noqa: E402
+from judge.reports import synthetic  # noqa: E402
+from judge.reports.outputs import write_run_files  # noqa: E402
+from judge.reports.render import RunData  # noqa: E402
+from judge.reports.view import build_report  # noqa: E402
+from judge.store.sqlite import Store  # noqa: E402
+from tests.browserkit import CHROMIUM_FLAGS, chromium_path  # noqa: E402
 
 SYSTEMS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
-FLAGS = ["--enable-precise-memory-info", *testing.CHROMIUM_FLAGS]
+FLAGS = ["--enable-precise-memory-info", *CHROMIUM_FLAGS]
 
 
 def build(folder: Path, *, items: int, systems: int) -> tuple[Store, float]:
@@ -41,14 +42,14 @@ def build(folder: Path, *, items: int, systems: int) -> tuple[Store, float]:
     if done is not None and done.summary and done.summary.get("n_items") == items:
         return store, 0.0  # kept from an earlier --keep run
     t0 = time.perf_counter()
-    made = testing.make_items(items)
+    made = synthetic.make_items(items)
     names = SYSTEMS[:systems]
     quality = {s: 0.8 - 0.05 * k for k, s in enumerate(names)}
-    testing.write_run(
+    synthetic.write_run(
         store,
         run_id="bench",
         items=made,
-        outputs=testing.make_outputs(made, names),
+        outputs=synthetic.make_outputs(made, names),
         quality=quality,
         bootstrap=1000,
     )
@@ -117,7 +118,7 @@ OPEN_WHY = """async () => {
 def browse(path: Path, *, repeats: int = 3) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    chromium = testing.chromium_path()
+    chromium = chromium_path()
     ready, dcl, load, heap, search, search_work, sort, why = [], [], [], [], [], [], [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=FLAGS)

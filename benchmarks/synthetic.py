@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from judge.suite import Suite
-from metrics.base import Example
+from judge.metrics.base import Example
+from judge.suite.load import Suite
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "suites" / "support-bot"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from judge._version import __version__
 
 __all__ = ["SuiteRun", "__version__", "assert_gates", "run_suite"]
 

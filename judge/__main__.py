@@ -10,7 +10,7 @@ def _starting(signum: int, frame: object) -> None:
 
 signal.signal(signal.SIGTERM, _starting)
 try:
-    from judge.cli import main
+    from judge.cli.main import main
 except KeyboardInterrupt:
     sys.exit(128 + signal.SIGINT)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from judge.gates import GateResult
+from judge.reports.analysis.gates import GateResult
 
 __all__ = ["SuiteRun", "assert_gates", "run_suite"]
 

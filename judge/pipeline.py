@@ -8,8 +8,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from judge import __version__
-from judge.baseline import (
+from judge._version import __version__
+from judge.errors import UserError
+from judge.gitinfo import git_info
+from judge.paths import check_target
+from judge.reports.analysis.aggregate import (
+    best_systems,
+    flag_counts,
+    score_frame,
+    score_table,
+    summarize,
+)
+from judge.reports.analysis.baseline import (
     MEANS_ONLY,
     BaselineRun,
     changed_judges,
@@ -17,19 +27,15 @@ from judge.baseline import (
     comparison_section,
     resolve_baseline,
 )
-from judge.calibration import calibration_section
-from judge.engine import Engine, make_engine
-from judge.errors import UserError
-from judge.gates import GateResult, evaluate_gates
-from judge.gitinfo import git_info
-from judge.labels import Labels, LabelsRequest, find_labels
-from judge.paths import check_target
-from judge.progress import Progress
-from judge.runner import RunResult, run_suite
-from judge.store import DEFAULT_STORE, Store
-from judge.suite import Suite, load_suite
-from reports.aggregate import best_systems, flag_counts, score_frame, score_table, summarize
-from reports.outputs import write_run_files
+from judge.reports.analysis.calibration import calibration_section
+from judge.reports.analysis.gates import GateResult, evaluate_gates
+from judge.reports.outputs import write_run_files
+from judge.run.engine import Engine, make_engine
+from judge.run.progress import Progress
+from judge.run.runner import RunResult, run_suite
+from judge.store.sqlite import DEFAULT_STORE, Store
+from judge.suite.human_labels import Labels, LabelsRequest, find_labels
+from judge.suite.load import Suite, load_suite
 
 SUMMARY_VERSION = 1
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
     from judge.api import SuiteRun
-    from judge.gates import GateResult
+    from judge.reports.analysis.gates import GateResult
 
 _SUITES = pytest.StashKey[set[Path]]()
 _RUNS = pytest.StashKey[list["SuiteRun"]]()
@@ -93,7 +93,7 @@ class JudgeSuite(pytest.File):
 
     def collect(self) -> Iterator[JudgeGate]:
         from judge.errors import UserError
-        from judge.suite import load_suite
+        from judge.suite.load import load_suite
 
         try:
             suite = load_suite(self.path)
@@ -163,7 +163,7 @@ class JudgeGate(pytest.Item):
     ) -> str | TerminalRepr:
         from judge.api import failure_message
         from judge.errors import UserError
-        from metrics.base import MetricError
+        from judge.metrics.base import MetricError
 
         if isinstance(excinfo.value, GateFailed):
             return failure_message(excinfo.value.result)

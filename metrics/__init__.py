@@ -1,6 +1,6 @@
-"""Pluggable metric classes: the judges. See :mod:`metrics.base` for the contract."""
+"""Pluggable metric classes: the judges. See :mod:`judge.metrics.base` for the contract."""
 
-from metrics.base import (
+from judge.metrics.base import (
     Example,
     Metric,
     MetricError,

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from metrics.base import (
+from judge.metrics.base import (
     Example,
     FieldName,
     Metric,
@@ -23,8 +23,8 @@ from metrics.base import (
     Score,
     TrustRemoteCodeField,
 )
-from metrics.hf import read_config
-from metrics.seq2seq import Likelihood, Seq2SeqScorer
+from judge.metrics.hf import read_config
+from judge.metrics.seq2seq import Likelihood, Seq2SeqScorer
 
 Direction = Literal["src->out", "ref->out", "out->ref", "f"]
 

@@ -24,8 +24,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from metrics import fastpath
-from metrics.base import (
+from judge.metrics import fastpath
+from judge.metrics.base import (
     Example,
     FileField,
     Metric,
@@ -34,8 +34,8 @@ from metrics.base import (
     ModelField,
     Score,
 )
-from metrics.encoder import Encoded, TokenEncoder, config_layers, one_thread
-from metrics.fastpath import Precision
+from judge.metrics.encoder import Encoded, TokenEncoder, config_layers, one_thread
+from judge.metrics.fastpath import Precision
 
 SUBSCORES = ("precision", "recall", "f1")
 

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from metrics.text import sentence_spans
+from judge.metrics.text import sentence_spans
 
 # A tokenizer's view of a text: the character span of every token, special tokens excluded.
 TokenSpans = Callable[[str], Sequence[tuple[int, int]]]

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from pydantic import Field
 
-from metrics.base import MetricError, MetricParams, TrustRemoteCodeField
-from metrics.batching import length_batches
-from metrics.hf import load_pretrained, max_input_length
+from judge.metrics.base import MetricError, MetricParams, TrustRemoteCodeField
+from judge.metrics.batching import length_batches
+from judge.metrics.hf import load_pretrained, max_input_length
 
 # One model input: a text, or a pair (first, second) such as (premise, hypothesis).
 Input = tuple[str, str | None]

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from metrics.batching import length_batches
-from metrics.fastpath import Precision, onnx_forward
-from metrics.hf import max_input_length, read_config
+from judge.metrics.batching import length_batches
+from judge.metrics.fastpath import Precision, onnx_forward
+from judge.metrics.hf import max_input_length, read_config
 
 
 def config_layers(path: Path) -> int | None:

@@ -7,7 +7,7 @@ import string
 
 from pydantic import Field
 
-from metrics.base import Example, Metric, MetricParams, Score
+from judge.metrics.base import Example, Metric, MetricParams, Score
 
 _PUNCT = re.compile(f"[{re.escape(string.punctuation)}]")
 _SPACE = re.compile(r"\s+")

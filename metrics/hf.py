@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from metrics.base import MetricError
+from judge.metrics.base import MetricError
 
 _HUGE = 1_000_000
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from metrics.base import Example, FileField, Metric, MetricError, MetricParams, Score
+from judge.metrics.base import Example, FileField, Metric, MetricError, MetricParams, Score
 
 _TYPES = ("metric", "comparison", "measurement")
 

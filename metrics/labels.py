@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from metrics.base import MetricError
+from judge.metrics.base import MetricError
 
 Role = Literal["entailment", "neutral", "contradiction"]
 

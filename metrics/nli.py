@@ -16,9 +16,17 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from metrics.base import Example, FieldName, Metric, MetricError, MetricParams, ModelField, Score
-from metrics.chunking import Piece, chunks, claims
-from metrics.classifier import (
+from judge.metrics.base import (
+    Example,
+    FieldName,
+    Metric,
+    MetricError,
+    MetricParams,
+    ModelField,
+    Score,
+)
+from judge.metrics.chunking import Piece, chunks, claims
+from judge.metrics.classifier import (
     Classifier,
     ClassifierParams,
     SequenceClassifier,
@@ -26,8 +34,8 @@ from metrics.classifier import (
     sigmoid,
     softmax,
 )
-from metrics.hf import read_config
-from metrics.labels import Role, config_labels, nli_roles
+from judge.metrics.hf import read_config
+from judge.metrics.labels import Role, config_labels, nli_roles
 
 MIN_CLAIM_TOKENS = 8
 

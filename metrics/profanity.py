@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from metrics.base import Example, Metric, MetricParams, Score
-from metrics.text import sentences
+from judge.metrics.base import Example, Metric, MetricParams, Score
+from judge.metrics.text import sentences
 
 
 class ProfanityParams(MetricParams):

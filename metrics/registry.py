@@ -19,23 +19,23 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 
-from metrics.base import Metric, MetricError
+from judge.metrics.base import Metric, MetricError
 
 ENTRY_POINT_GROUP = "judge.metrics"
 IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
 BUILTINS: dict[str, str] = {
-    "exact_match": "metrics.exact_match:ExactMatch",
-    "rouge": "metrics.rouge:Rouge",
-    "bleu": "metrics.sacrebleu_metrics:Bleu",
-    "chrf": "metrics.sacrebleu_metrics:ChrF",
-    "similarity": "metrics.similarity:Similarity",
-    "bertscore": "metrics.bertscore:BERTScore",
-    "profanity": "metrics.profanity:Profanity",
-    "nli": "metrics.nli:NLI",
-    "bartscore": "metrics.bartscore:BARTScore",
-    "toxicity": "metrics.toxicity:Toxicity",
-    "evaluate": "metrics.hf_evaluate:Evaluate",
+    "exact_match": "judge.metrics.exact_match:ExactMatch",
+    "rouge": "judge.metrics.rouge:Rouge",
+    "bleu": "judge.metrics.sacrebleu_metrics:Bleu",
+    "chrf": "judge.metrics.sacrebleu_metrics:ChrF",
+    "similarity": "judge.metrics.similarity:Similarity",
+    "bertscore": "judge.metrics.bertscore:BERTScore",
+    "profanity": "judge.metrics.profanity:Profanity",
+    "nli": "judge.metrics.nli:NLI",
+    "bartscore": "judge.metrics.bartscore:BARTScore",
+    "toxicity": "judge.metrics.toxicity:Toxicity",
+    "evaluate": "judge.metrics.hf_evaluate:Evaluate",
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from metrics.base import Example, Metric, MetricParams, Score
+from judge.metrics.base import Example, Metric, MetricParams, Score
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 

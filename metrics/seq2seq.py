@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from metrics.base import MetricError
-from metrics.batching import length_batches
-from metrics.hf import load_pretrained, max_input_length
+from judge.metrics.base import MetricError
+from judge.metrics.batching import length_batches
+from judge.metrics.hf import load_pretrained, max_input_length
 
 
 @dataclass(frozen=True)

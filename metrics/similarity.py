@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from metrics.base import (
+from judge.metrics.base import (
     Example,
     FieldName,
     Metric,

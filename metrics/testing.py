@@ -9,9 +9,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from metrics.base import Example, Metric, MetricParams, Score
-from metrics.classifier import Classifier
-from metrics.nli import NLI, NLIOptions
+from judge.metrics.base import Example, Metric, MetricParams, Score
+from judge.metrics.classifier import Classifier
+from judge.metrics.nli import NLI, NLIOptions
 
 
 class ConstantParams(MetricParams):

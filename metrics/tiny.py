@@ -118,7 +118,7 @@ def build_tiny_classifier(
     import torch
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
-    from metrics.hf import quiet
+    from judge.metrics.hf import quiet
 
     quiet()
     tokenizer = BertTokenizer(
@@ -152,7 +152,7 @@ def build_tiny_bart(
     import torch
     from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
 
-    from metrics.hf import quiet
+    from judge.metrics.hf import quiet
 
     quiet()
     vocab, merges = _bpe_vocab(corpus(seed=seed), 400)
@@ -185,7 +185,7 @@ def build_tiny_t5(
     import torch
     from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
 
-    from metrics.hf import quiet
+    from judge.metrics.hf import quiet
 
     quiet()
     tokenizer = T5Tokenizer(

@@ -13,9 +13,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from metrics.base import Example, Metric, MetricParams, ModelField, Score
-from metrics.chunking import chunks
-from metrics.classifier import (
+from judge.metrics.base import Example, Metric, MetricParams, ModelField, Score
+from judge.metrics.chunking import chunks
+from judge.metrics.classifier import (
     Classifier,
     ClassifierParams,
     SequenceClassifier,
@@ -23,8 +23,8 @@ from metrics.classifier import (
     sigmoid,
     softmax,
 )
-from metrics.hf import read_config
-from metrics.labels import config_labels, unsafe_labels
+from judge.metrics.hf import read_config
+from judge.metrics.labels import config_labels, unsafe_labels
 
 
 class ToxicityParams(ClassifierParams):

@@ -10,10 +10,10 @@ from typing import Any
 from markupsafe import Markup
 
 from judge.errors import UserError
-from judge.store import RunRecord, Store
-from reports.csp import policy
-from reports.outputs import write_atomic, write_run_files
-from reports.render import STYLES, environment, static_text
+from judge.reports.csp import policy
+from judge.reports.outputs import write_atomic, write_run_files
+from judge.reports.render import STYLES, environment, static_text
+from judge.store.sqlite import RunRecord, Store
 
 TREND_RUNS = 30  # the index's trend lines show this many recent runs per suite
 

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from judge.store import Store
-from reports.aggregate import score_frame
-from reports.previous import load_previous
-from reports.render import RunData, render_report
+from judge.reports.analysis.aggregate import score_frame
+from judge.reports.previous import load_previous
+from judge.reports.render import RunData, render_report
+from judge.store.sqlite import Store
 
 
 def write_run_files(

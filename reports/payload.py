@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.rundata import RunData, ScoreTable
+from judge.reports.rundata import RunData, ScoreTable
 
 EVIDENCE_CHUNK = 50  # items per compressed evidence block
 _ESCAPES = (

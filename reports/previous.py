@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from judge.baseline import resolve_baseline
 from judge.errors import UserError
-from judge.store import Store
-from reports.rundata import PreviousRun, RunData, previous_run_id
+from judge.reports.analysis.baseline import resolve_baseline
+from judge.reports.rundata import PreviousRun, RunData, previous_run_id
+from judge.store.sqlite import Store
 
 RELATIVE = ("latest", "previous")
 

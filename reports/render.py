@@ -16,12 +16,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from judge import __version__
-from reports import svg
-from reports.csp import policy
-from reports.payload import evidence_blocks, script_json
-from reports.rundata import PreviousRun, RunData
-from reports.view import Report, build_report
+from judge._version import __version__
+from judge.reports import svg
+from judge.reports.csp import policy
+from judge.reports.payload import evidence_blocks, script_json
+from judge.reports.rundata import PreviousRun, RunData
+from judge.reports.view import Report, build_report
 
 __all__ = ["RunData", "environment", "render_report", "static_text"]
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from judge.data import Item
 from judge.errors import UserError
-from judge.store import RunRecord, Store, StoredScore
-from reports.aggregate import score_frame, score_table
+from judge.reports.analysis.aggregate import score_frame, score_table
+from judge.store.sqlite import RunRecord, Store, StoredScore
+from judge.suite.data import Item
 
 ScoreTable = dict[str, dict[str, dict[str, float]]]
 

@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports import compare, distributions
-from reports.payload import detail_documents, main_payload
-from reports.rundata import PreviousRun, RunData, ScoreTable
-from reports.violations import item_violations, stored_gates
+from judge.reports.analysis import comparisons as compare
+from judge.reports.analysis import distributions
+from judge.reports.analysis.violations import item_violations, stored_gates
+from judge.reports.payload import detail_documents, main_payload
+from judge.reports.rundata import PreviousRun, RunData, ScoreTable
 
 MAX_TAGS = 40  # the per-tag leaderboard shows the most frequent tags
 MOVES = 10  # items listed per score and direction in "what moved"

@@ -35,8 +35,8 @@ os.environ.update(
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-from metrics import registry  # noqa: E402
-from metrics.testing import LengthMetric  # noqa: E402
+from judge.metrics import registry  # noqa: E402
+from judge.metrics.testing import LengthMetric  # noqa: E402
 
 HF_HUB_CACHE = _HF_HOME / "hub"
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,8 +152,8 @@ def make_suite(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def fake_metrics(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[LengthMetric]]:
     """Register the library's fake metrics as ``constant`` and ``length`` for one test."""
-    monkeypatch.setitem(registry.BUILTINS, "constant", "metrics.testing:ConstantMetric")
-    monkeypatch.setitem(registry.BUILTINS, "length", "metrics.testing:LengthMetric")
+    monkeypatch.setitem(registry.BUILTINS, "constant", "judge.metrics.testing:ConstantMetric")
+    monkeypatch.setitem(registry.BUILTINS, "length", "judge.metrics.testing:LengthMetric")
     registry.entries.cache_clear()
     LengthMetric.calls.clear()
     yield LengthMetric
@@ -173,7 +173,7 @@ def minilm_path() -> Path:
 @pytest.fixture(scope="session")
 def tiny_nli(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 3-label NLI classifier whose labels come in an unusual order and casing."""
-    from metrics.tiny import build_tiny_nli
+    from judge.metrics.tiny import build_tiny_nli
 
     folder = tmp_path_factory.mktemp("models") / "nli"
     return build_tiny_nli(folder=folder, labels=("CONTRADICTION", "Entailment", "neutral"))
@@ -181,14 +181,14 @@ def tiny_nli(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from metrics.tiny import build_tiny_bart
+    from judge.metrics.tiny import build_tiny_bart
 
     return build_tiny_bart(folder=tmp_path_factory.mktemp("models") / "bart")
 
 
 @pytest.fixture(scope="session")
 def tiny_t5(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from metrics.tiny import build_tiny_t5
+    from judge.metrics.tiny import build_tiny_t5
 
     return build_tiny_t5(folder=tmp_path_factory.mktemp("models") / "t5")
 
@@ -196,7 +196,7 @@ def tiny_t5(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_toxic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A multi-label (sigmoid) safety classifier, as toxic-bert is."""
-    from metrics.tiny import build_tiny_classifier
+    from judge.metrics.tiny import build_tiny_classifier
 
     return build_tiny_classifier(
         folder=tmp_path_factory.mktemp("models") / "toxic",
@@ -209,7 +209,7 @@ def tiny_toxic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def hub_cache(tiny_nli: Path, tiny_bart: Path, tiny_toxic: Path) -> dict[str, Path]:
     """The tiny models laid out in the tests' Hugging Face cache, by hub id."""
-    from metrics.tiny import install_in_hf_cache
+    from judge.metrics.tiny import install_in_hf_cache
 
     ids = {"tiny-org/tiny-nli": tiny_nli, "tiny-org/tiny-bart": tiny_bart}
     ids["tiny-org/tiny-toxic"] = tiny_toxic

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from judge.store import Store
-from reports import testing
+from judge.reports import synthetic
+from judge.store.sqlite import Store
 
 SYSTEMS = ["alpha", "beta", "gamma"]
 QUALITY = {"alpha": 0.78, "beta": 0.7, "gamma": 0.55}
@@ -31,8 +31,8 @@ def build_store(path: Path, *, n_items: int = 30, hostile: bool = True) -> Store
     with ``hostile``, gamma's outputs, an item id, a tag and a prompt carry hostile text.
     """
     store = Store(path)
-    items = testing.make_items(n_items)
-    outputs = testing.make_outputs(items, SYSTEMS)
+    items = synthetic.make_items(n_items)
+    outputs = synthetic.make_outputs(items, SYSTEMS)
     if hostile:
         for k, text in enumerate(HOSTILE):
             outputs["gamma"][items[k].id] = f"{text} Restore the backup."
@@ -42,11 +42,11 @@ def build_store(path: Path, *, n_items: int = 30, hostile: bool = True) -> Store
             for s, per in outputs.items()
         }
         items[1] = replace(items[1], id=HOSTILE[3])
-    testing.write_run(store, run_id="run-1", items=items, outputs=outputs, quality=QUALITY)
+    synthetic.write_run(store, run_id="run-1", items=items, outputs=outputs, quality=QUALITY)
     changed = {s: dict(per) for s, per in outputs.items()}
     for item in items[5:15]:
         changed["beta"][item.id] = "Short."
-    testing.write_run(
+    synthetic.write_run(
         store,
         run_id="run-2",
         items=items,
@@ -67,7 +67,7 @@ def evidence(html: str, index: int) -> dict[str, Any]:
     import json
     import re
 
-    from reports.payload import read_evidence_block
+    from judge.reports.payload import read_evidence_block
 
     chunk = json.loads(re.search(r'id="judge-data">(.*?)</script>', html, re.S).group(1))[
         "evidenceChunk"

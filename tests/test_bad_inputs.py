@@ -26,9 +26,9 @@ import yaml
 from click.testing import CliRunner
 from conftest import HF_HUB_CACHE, ITEMS, judge_command, judge_env, without_root_override
 
-from judge.cli import cli
-from judge.store import Store
-from metrics.tiny import install_in_hf_cache
+from judge.cli.main import cli
+from judge.metrics.tiny import install_in_hf_cache
+from judge.store.sqlite import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 STORE = "judge.db"
@@ -360,7 +360,7 @@ CASES = [
     ),
     Case(
         "plugin-class-missing",
-        lambda t, m: standard(m, metrics=["metrics.rouge:Rogue"]),
+        lambda t, m: standard(m, metrics=["judge.metrics.rouge:Rogue"]),
         "metrics[0]",
         "did you mean 'Rouge'?",
     ),

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from judge.models import resolve
-from metrics.bartscore import BARTScore, BARTScoreParams
-from metrics.base import Example, MetricError
+from judge.metrics.bartscore import BARTScore, BARTScoreParams
+from judge.metrics.base import Example, MetricError
+from judge.models.locate import resolve
 
 pytestmark = pytest.mark.model
 

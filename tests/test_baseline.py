@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from judge.baseline import (
+from judge.errors import UserError
+from judge.pipeline import evaluate
+from judge.reports.analysis.baseline import (
     BaselineRun,
     changed_judges,
     check_reference,
@@ -16,10 +18,8 @@ from judge.baseline import (
     read_scores_csv,
     resolve_baseline,
 )
-from judge.compare import compare_means, compare_paired
-from judge.errors import UserError
-from judge.pipeline import evaluate
-from judge.store import Store
+from judge.reports.analysis.paired import compare_means, compare_paired
+from judge.store.sqlite import Store
 
 
 def test_compare_paired_counts_wins_in_the_score_direction() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from judge.models import resolve
-from metrics.base import Example
-from metrics.bertscore import BERTScore, BERTScoreParams
+from judge.metrics.base import Example
+from judge.metrics.bertscore import BERTScore, BERTScoreParams
+from judge.models.locate import resolve
 
 pytestmark = pytest.mark.model
 
@@ -231,7 +231,7 @@ def test_layer_table_is_read_without_importing_bert_score() -> None:
     from bert_score.utils import model2layers
 
     assert out.stdout.split() == [str(len(model2layers)), "False"]
-    from metrics.bertscore import bert_score_layers
+    from judge.metrics.bertscore import bert_score_layers
 
     assert bert_score_layers() == model2layers
 

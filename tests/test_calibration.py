@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from scipy.stats import kendalltau, pearsonr, spearmanr
 
-from judge.agreement import (
+from judge.errors import UserError
+from judge.reports.analysis.agreement import (
     auc_rows,
     best_threshold,
     cluster_resamples,
@@ -20,10 +21,9 @@ from judge.agreement import (
     roc_auc,
     spearman_rows,
 )
-from judge.calibration import calibration_section
-from judge.errors import UserError
-from judge.labels import LabelsRequest, find_labels
-from judge.suite import load_suite
+from judge.reports.analysis.calibration import calibration_section
+from judge.suite.human_labels import LabelsRequest, find_labels
+from judge.suite.load import load_suite
 
 
 def _data(seed: int = 0, n: int = 40) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -8,7 +8,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.chunking import chunks, claims
+from judge.metrics.chunking import chunks, claims
 
 
 def words(text: str) -> list[tuple[int, int]]:

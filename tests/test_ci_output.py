@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from judge.ci_output import github_annotations, markdown_summary, plain_summary
-from judge.gates import evaluate_gates, parse_gate
+from judge.cli.ci_output import github_annotations, markdown_summary, plain_summary
+from judge.reports.analysis.gates import evaluate_gates, parse_gate
 
 SCORES = {
     "f1": {
@@ -66,7 +66,7 @@ def test_annotations_point_at_the_gate_line_and_escape(
     assert "\n" not in "".join(commands)
     (multi,) = github_annotations([r for r in _results() if not r.passed and r.severity == "fail"])
     assert multi.startswith("::error title=")
-    from judge.ci_output import _escape_data, _escape_property
+    from judge.cli.ci_output import _escape_data, _escape_property
 
     assert _escape_data("50%\nnext") == "50%25%0Anext"
     assert _escape_property("a:b,c") == "a%3Ab%2Cc"

@@ -351,7 +351,7 @@ def test_changed_judges_are_refused_unless_allowed(
     assert proc.stderr.startswith("error: the judges changed since the baseline (run ")
     assert "rouge " in proc.stderr and "--allow-judge-change" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
-    from judge.store import Store
+    from judge.store.sqlite import Store
 
     store = Store(tmp_path / "judge.db")
     assert len(store.runs()) == 1  # the refused run left nothing behind

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from judge.data import read_items, read_outputs
 from judge.errors import UserError
+from judge.suite.data import read_items, read_outputs
 
 
 def test_jsonl_items_with_references_and_tags(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from judge.cli import cli
+from judge.cli.main import cli
 from judge.pipeline import evaluate
 
 CHEAP = ["exact_match", "rouge", "bleu", "chrf", "profanity"]

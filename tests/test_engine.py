@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from judge.cli import cli
-from judge.engine import LocalEngine, MetricJob, make_engine
+from judge.cli.main import cli
 from judge.errors import UserError
+from judge.metrics.base import Example
+from judge.metrics.testing import LengthMetric
 from judge.pipeline import evaluate
-from judge.runner import run_suite
-from judge.store import Store
-from judge.suite import load_suite
-from metrics.base import Example
-from metrics.testing import LengthMetric
+from judge.run.engine import LocalEngine, make_engine
+from judge.run.job import MetricJob
+from judge.run.runner import run_suite
+from judge.store.sqlite import Store
+from judge.suite.load import load_suite
 
 
 def length_job(**changes: object) -> MetricJob:

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from judge.metrics.base import Example, MetricError
+from judge.metrics.hf_evaluate import Evaluate, EvaluateParams
 from judge.pipeline import evaluate
-from metrics.base import Example, MetricError
-from metrics.hf_evaluate import Evaluate, EvaluateParams
 
 MODULES = Path(__file__).parent / "evaluate_modules"
 

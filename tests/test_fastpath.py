@@ -8,10 +8,10 @@ import pytest
 from scipy.stats import spearmanr
 from test_bertscore import sentences
 
-from judge.models import resolve
-from metrics import fastpath
-from metrics.base import Example, MetricError
-from metrics.bertscore import BERTScore, BERTScoreParams
+from judge.metrics import fastpath
+from judge.metrics.base import Example, MetricError
+from judge.metrics.bertscore import BERTScore, BERTScoreParams
+from judge.models.locate import resolve
 
 pytestmark = pytest.mark.model
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from judge.gates import (
+from judge.reports.analysis.gates import (
     BaselineGate,
     GateError,
     PassRateGate,

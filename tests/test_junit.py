@@ -8,8 +8,8 @@ import junitparser
 import pytest
 import xmlschema
 
-from judge.gates import RunBaseline, evaluate_gates, parse_gate
-from judge.junit import write_junit
+from judge.cli.junit import write_junit
+from judge.reports.analysis.gates import RunBaseline, evaluate_gates, parse_gate
 
 SCHEMA = Path(__file__).parent / "data" / "junit.xsd"
 SCORES = {

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from judge.errors import UserError
-from judge.labels import number_of, read_numeric_labels
+from judge.suite.human_labels import number_of, read_numeric_labels
 
 RATINGS = Path(__file__).resolve().parents[1] / "suites" / "support-bot" / "human_ratings.csv"
 

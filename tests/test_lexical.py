@@ -6,11 +6,11 @@ import pytest
 from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU, CHRF
 
-from metrics.base import Example
-from metrics.exact_match import ExactMatch, ExactMatchParams
-from metrics.profanity import Profanity, ProfanityParams
-from metrics.rouge import Rouge
-from metrics.sacrebleu_metrics import Bleu, ChrF, ChrFParams
+from judge.metrics.base import Example
+from judge.metrics.exact_match import ExactMatch, ExactMatchParams
+from judge.metrics.profanity import Profanity, ProfanityParams
+from judge.metrics.rouge import Rouge
+from judge.metrics.sacrebleu_metrics import Bleu, ChrF, ChrFParams
 
 PAIRS = [
     ("The cats were sitting on the mats.", ("A cat sat on the mat.", "Cats sit on mats.")),

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from judge.models import resolve
-from metrics import registry
-from metrics.base import Example, Metric, Score, model_param_names
+from judge.metrics import registry
+from judge.metrics.base import Example, Metric, Score, model_param_names
+from judge.models.locate import resolve
 
 EVALUATE_MODULES = Path(__file__).parent / "evaluate_modules"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from judge.models import resolve
-from metrics.base import Example, MetricError
-from metrics.nli import NLI, NLIParams
-from metrics.toxicity import Toxicity, ToxicityParams
+from judge.metrics.base import Example, MetricError
+from judge.metrics.nli import NLI, NLIParams
+from judge.metrics.toxicity import Toxicity, ToxicityParams
+from judge.models.locate import resolve
 
 pytestmark = pytest.mark.model
 

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from judge import hub
 from judge.errors import UserError
-from judge.models import fingerprint, locate, resolve
+from judge.models import hub
+from judge.models.locate import fingerprint, locate, resolve
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -171,7 +171,7 @@ def test_pull_suite_fetches_the_models_the_suite_lacks(
 ) -> None:
     from click.testing import CliRunner
 
-    from judge import cli
+    from judge.cli import main as cli
 
     pulled: list[str] = []
     monkeypatch.setattr(

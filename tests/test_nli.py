@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from judge.models import resolve
-from metrics.base import Example, MetricError
-from metrics.nli import NLI, NLIParams
-from metrics.testing import FakeNLI, FakeNLIParams
-from metrics.tiny import build_tiny_nli
+from judge.metrics.base import Example, MetricError
+from judge.metrics.nli import NLI, NLIParams
+from judge.metrics.testing import FakeNLI, FakeNLIParams
+from judge.metrics.tiny import build_tiny_nli
+from judge.models.locate import resolve
 
 pytestmark = pytest.mark.model
 

@@ -19,16 +19,16 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from judge import stats
 from judge.errors import UserError
-from judge.gates import (
+from judge.reports.analysis import stats
+from judge.reports.analysis.gates import (
     BaselineGate,
     GateError,
     ThresholdGate,
     evaluate_gates,
     parse_gate,
 )
-from judge.suite import load_suite
+from judge.suite.load import load_suite
 
 # -- the suite loader ---------------------------------------------------------------------------
 

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from judge.engine import LocalEngine, worker_env
 from judge.errors import UserError
+from judge.metrics.testing import LengthMetric
 from judge.pipeline import evaluate
-from judge.runner import run_suite
-from judge.store import Store
-from judge.suite import load_suite
-from metrics.testing import LengthMetric
+from judge.run.engine import LocalEngine
+from judge.run.job import worker_env
+from judge.run.runner import run_suite
+from judge.store.sqlite import Store
+from judge.suite.load import load_suite
 
 ray = pytest.importorskip("ray")
 
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def ray_engine() -> Iterator[Any]:
-    from judge.ray_engine import RayEngine
+    from judge.run.ray_engine import RayEngine
 
     ray.init(
         num_cpus=2,
@@ -129,7 +130,7 @@ def test_a_judge_that_differs_on_a_worker_is_a_user_error(
 ) -> None:
     import dataclasses
 
-    from judge.runner import build_metric
+    from judge.run.runner import build_metric
 
     suite = load_suite(make_suite(metrics=["length"]))
     job = build_metric(suite.metrics[0], suite=suite, store=None)  # type: ignore[arg-type]

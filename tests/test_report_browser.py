@@ -13,17 +13,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from browserkit import CHROMIUM_FLAGS, require_chromium
 from reportkit import HOSTILE, build_store, evidence
 
-from reports import testing
-from reports.history import write_index
-from reports.outputs import write_run_files
+from judge.reports.history import write_index
+from judge.reports.outputs import write_run_files
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "report"
-CHROMIUM = testing.chromium_path()
 # Collects what the page tried that the policy blocked, and whether hostile text ever ran.
 WATCH = """
 window.__violations = [];
@@ -34,13 +33,12 @@ document.addEventListener('securitypolicyviolation', (e) => window.__violations.
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (apt-get install chromium; .ci/run does)")
+    chromium = require_chromium()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=list(testing.CHROMIUM_FLAGS))
+        launched = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
         yield launched
         launched.close()
 

@@ -106,12 +106,12 @@ def test_eval_with_a_baseline_reports_the_numbers_the_gates_saw(
 ) -> None:
     """``judge eval --baseline`` stores the comparison; the report shows exactly those numbers,
     and computing them afresh (``judge report --baseline``) gives the same."""
-    from judge.store import Store
-    from reports import compare
-    from reports.outputs import recorded_baseline
-    from reports.previous import load_previous
-    from reports.rundata import RunData
-    from reports.view import build_report
+    from judge.reports.analysis import comparisons as compare
+    from judge.reports.outputs import recorded_baseline
+    from judge.reports.previous import load_previous
+    from judge.reports.rundata import RunData
+    from judge.reports.view import build_report
+    from judge.store.sqlite import Store
 
     gates = ["rouge.rouge1 drop vs baseline run <= 1"]
     items = [{"id": f"q{i}", "reference": f"The answer is {i} of many."} for i in range(24)]

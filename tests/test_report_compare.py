@@ -8,13 +8,14 @@ import math
 import numpy as np
 import pytest
 
-from judge import stats
-from judge.compare import compare_paired
-from judge.gates import parse_gate
-from reports import compare, distributions, svg
-from reports.payload import script_json
-from reports.view import digits_for, judge_changes, unchanged_systems
-from reports.violations import item_violations, stored_gates
+from judge.reports import svg
+from judge.reports.analysis import comparisons as compare
+from judge.reports.analysis import distributions, stats
+from judge.reports.analysis.gates import parse_gate
+from judge.reports.analysis.paired import compare_paired
+from judge.reports.analysis.violations import item_violations, stored_gates
+from judge.reports.payload import script_json
+from judge.reports.view import digits_for, judge_changes, unchanged_systems
 
 
 def table_of(**systems: list[float]) -> dict[str, dict[str, float]]:

@@ -15,9 +15,9 @@ import pytest
 from reportkit import HOSTILE, build_store, evidence
 
 from judge.errors import UserError
-from judge.store import Store
-from reports.outputs import write_run_files
-from reports.render import RunData, render_report
+from judge.reports.outputs import write_run_files
+from judge.reports.render import RunData, render_report
+from judge.store.sqlite import Store
 
 
 @pytest.fixture
@@ -180,12 +180,12 @@ def test_baseline_from_files_on_disk(store: Store, tmp_path: Path) -> None:
 
 
 def test_a_run_without_tags_gates_or_evidence_still_renders(tmp_path: Path) -> None:
-    from reports import testing
+    from judge.reports import synthetic
 
     store = Store(tmp_path / "plain.db")
-    items = [replace(i, tags=()) for i in testing.make_items(5)]
-    outputs = testing.make_outputs(items, ["only"])
-    testing.write_run(
+    items = [replace(i, tags=()) for i in synthetic.make_items(5)]
+    outputs = synthetic.make_outputs(items, ["only"])
+    synthetic.write_run(
         store, run_id="p", items=items, outputs=outputs, judges=["similarity"], gates=[]
     )
     html = render_report(RunData.load(store, "p"))
@@ -194,9 +194,9 @@ def test_a_run_without_tags_gates_or_evidence_still_renders(tmp_path: Path) -> N
 
 
 def test_stored_nan_in_evidence_reaches_the_page_as_null(tmp_path: Path) -> None:
-    from judge.data import Item
-    from metrics.base import Score
-    from reports import testing
+    from judge.metrics.base import Score
+    from judge.reports import synthetic
+    from judge.suite.data import Item
 
     store = Store(tmp_path / "nan.db")
     items = [Item(id="a", references=("ref",)), Item(id="b", references=("ref",))]
@@ -216,8 +216,8 @@ def test_stored_nan_in_evidence_reaches_the_page_as_null(tmp_path: Path) -> None
     store.put_batch(
         metric="m", judge="j", scored=scored, run_id="n", rows=[("s", "a", "k1"), ("s", "b", "k2")]
     )
-    info = {"m": {**testing.judge_info("similarity"), "scores": ["m"]}}
-    summary = testing.synthetic_summary(
+    info = {"m": {**synthetic.judge_info("similarity"), "scores": ["m"]}}
+    summary = synthetic.synthetic_summary(
         store,
         run_id="n",
         suite="nan",
@@ -235,8 +235,8 @@ def test_stored_nan_in_evidence_reaches_the_page_as_null(tmp_path: Path) -> None
 
 
 def test_synthetic_runs_are_shaped_like_the_real_judges(store: Store) -> None:
-    """reports.testing stands in for real judges: their score names and directions."""
-    from metrics import registry
+    """judge.reports.synthetic stands in for real judges: their score names and directions."""
+    from judge.metrics import registry
 
     summary = RunData.load(store, "run-2").summary
     for label in ("bertscore", "nli", "toxicity", "similarity"):

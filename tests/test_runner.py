@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from judge.metrics.testing import LengthMetric
 from judge.pipeline import evaluate
-from judge.store import Store
-from metrics.testing import LengthMetric
+from judge.store.sqlite import Store
 
 
 def _values(out: Path) -> str:

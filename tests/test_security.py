@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -15,15 +14,16 @@ from typing import Any
 
 import pytest
 import yaml
+from browserkit import CHROMIUM_FLAGS, require_chromium
 from click.testing import CliRunner
 from conftest import ROOT, judge_command, judge_env, run_judge
 
-from judge.cli import cli
-from metrics import registry
-from metrics.base import model_param_names, remote_code_param_names
-from reports.csp import policy, source_hash
-from reports.payload import read_evidence_block
-from reports.render import SCRIPTS, STYLES, environment, static_text
+from judge.cli.main import cli
+from judge.metrics import registry
+from judge.metrics.base import model_param_names, remote_code_param_names
+from judge.reports.csp import policy, source_hash
+from judge.reports.payload import read_evidence_block
+from judge.reports.render import SCRIPTS, STYLES, environment, static_text
 
 # -- no code from data -------------------------------------------------------------------------
 
@@ -451,13 +451,6 @@ def test_the_policy() -> None:
     )
 
 
-def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("no chromium on this machine (.ci/run installs it)")
-    return path
-
-
 @pytest.mark.browser
 def test_nothing_injected_runs_in_a_browser(reports: tuple[str, str], tmp_path: Path) -> None:
     """In chromium the report's own script runs, and markup slipped into it would not.
@@ -483,7 +476,7 @@ def test_nothing_injected_runs_in_a_browser(reports: tuple[str, str], tmp_path: 
     target = tmp_path / "report.html"
     target.write_text(hostile.replace("</body>", slipped + "</body>"), encoding="utf-8")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=require_chromium(), args=list(CHROMIUM_FLAGS))
         try:
             page = browser.new_page()
             dialogs: list[str] = []

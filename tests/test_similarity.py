@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from judge.models import resolve
-from metrics.base import Example
-from metrics.similarity import Similarity, SimilarityParams
+from judge.metrics.base import Example
+from judge.metrics.similarity import Similarity, SimilarityParams
+from judge.models.locate import resolve
 
 pytestmark = pytest.mark.model
 

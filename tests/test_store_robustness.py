@@ -143,9 +143,9 @@ def test_store_on_a_full_disk(make_suite: Callable[..., Path], tmp_path: Path) -
 def test_a_store_held_too_long_by_another_process(
     make_suite: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from judge import store as store_module
     from judge.errors import UserError
     from judge.pipeline import evaluate
+    from judge.store import sqlite as store_module
 
     suite = make_suite(metrics=["exact_match"])
     evaluate(suite_path=suite, out_dir=tmp_path / "1", store_path=tmp_path / "s.db")

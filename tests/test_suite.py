@@ -7,7 +7,7 @@ import pytest
 
 from judge.errors import UserError
 from judge.pipeline import evaluate
-from judge.suite import load_suite
+from judge.suite.load import load_suite
 
 
 def test_loads_a_suite_with_everything_it_names(make_suite: Callable[..., Path]) -> None:
@@ -73,7 +73,7 @@ def test_several_missing_models_are_counted(make_suite: Callable[..., Path]) -> 
 def test_an_nli_model_whose_labels_cannot_be_read(
     make_suite: Callable[..., Path], tmp_path: Path
 ) -> None:
-    from metrics.tiny import build_tiny_nli
+    from judge.metrics.tiny import build_tiny_nli
 
     build_tiny_nli(folder=tmp_path / "odd", labels=("LABEL_0", "LABEL_1", "LABEL_2"))
     message = _error(make_suite(metrics=[{"name": "nli", "params": {"model": "odd"}}]))

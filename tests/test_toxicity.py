@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from judge.models import resolve
-from metrics.base import Example, MetricError
-from metrics.tiny import build_tiny_classifier
-from metrics.toxicity import Toxicity, ToxicityParams
+from judge.metrics.base import Example, MetricError
+from judge.metrics.tiny import build_tiny_classifier
+from judge.metrics.toxicity import Toxicity, ToxicityParams
+from judge.models.locate import resolve
 
 pytestmark = pytest.mark.model
 
@@ -100,7 +100,7 @@ def test_a_long_output_is_scored_in_chunks_and_the_worst_counts(tiny_toxic: Path
     # no chunk scores worse than the worst one
     clf = metric.classifier()
     budget = clf.max_length - clf.single_overhead
-    from metrics.chunking import chunks
+    from judge.metrics.chunking import chunks
 
     for piece in chunks(long, token_spans=clf.token_spans, budget=budget, overlap=1):
         text = piece.text(long)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from metrics import Example, Metric, MetricParams, Score
+from judge.metrics import Example, Metric, MetricParams, Score
 
 
 class ShoutingParams(MetricParams):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from metrics import Example, Metric, MetricParams, Score
+from judge.metrics import Example, Metric, MetricParams, Score
 
 PAYLOAD = '<script>window.__pwned = "details"</script><img src=x onerror="window.__pwned=1">'
 

@@ -6,7 +6,7 @@ import time
 
 from pydantic import Field
 
-from metrics import Example, Metric, MetricParams, Score
+from judge.metrics import Example, Metric, MetricParams, Score
 
 
 class SlowParams(MetricParams):

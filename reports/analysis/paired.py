@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from judge import stats
+from judge.reports.analysis import stats
 
 Test = Literal["permutation", "sign"]
 _Z95 = 1.959963984540054

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from judge.data import read_rows
 from judge.errors import UserError, place, shorten
-from judge.suite import Suite, SystemSpec
+from judge.suite.data import read_rows
+from judge.suite.load import Suite
+from judge.suite.schema import SystemSpec
 
 BINARY_WORDS: Mapping[str, float] = {
     "true": 1.0,

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from judge.data import Item
 from judge.errors import UserError
+from judge.metrics.base import Score
 from judge.paths import check_target
-from judge.store_errors import BUSY_SECONDS, guarded
-from metrics.base import Score
+from judge.store.errors import BUSY_SECONDS, guarded
+from judge.suite.data import Item
 
 SCHEMA_VERSION = 1
 DEFAULT_STORE = "judge.db"

@@ -21,10 +21,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from judge import models
-from judge.engine import MetricJob, worker_env
 from judge.errors import UserError
-from metrics.base import Example, Metric, MetricError, ResolvedModel, Score
+from judge.metrics.base import Example, Metric, MetricError, ResolvedModel, Score
+from judge.models import locate as models
+from judge.run.job import MetricJob, worker_env
 
 T = TypeVar("T")
 

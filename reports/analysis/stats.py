@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from statistics import NormalDist
 from typing import Literal
@@ -11,8 +10,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-_PERCENTILE = re.compile(r"^p(100|\d{1,2}(?:\.\d+)?)$")
-STATS = ("mean", "median", "min", "max", "p<NN> (a percentile such as p10)")
+from judge.suite.gate_spec import percentile_of
+
 # Resample in blocks so that memory stays bounded for large n.
 _BLOCK_CELLS = 4_000_000
 Alternative = Literal["two-sided", "less", "greater"]
@@ -29,10 +28,6 @@ def _check_count(successes: int, n: int) -> None:
         raise ValueError(f"need 0 <= successes <= n, got {successes} of {n}")
 
 
-def is_stat(name: str) -> bool:
-    return name in ("mean", "median", "min", "max") or _PERCENTILE.match(name) is not None
-
-
 def statistic(values: Sequence[float] | NDArray[np.float64], name: str) -> float:
     """``mean``, ``median``, ``min``, ``max`` or a percentile ``pNN`` of ``values``."""
     arr = np.asarray(values, dtype=float)
@@ -46,10 +41,10 @@ def statistic(values: Sequence[float] | NDArray[np.float64], name: str) -> float
         return float(arr.min())
     if name == "max":
         return float(arr.max())
-    match = _PERCENTILE.match(name)
-    if match is None:
+    percent = percentile_of(name)
+    if percent is None:
         raise ValueError(f"unknown statistic '{name}'")
-    return float(np.percentile(arr, float(match.group(1))))
+    return float(np.percentile(arr, percent))
 
 
 def _resample_blocks(

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from judge.gates import Check, GateResult
+from judge.reports.analysis.gates import Check, GateResult
 
 
 def verdict_word(result: GateResult, check: Check | None = None) -> str:

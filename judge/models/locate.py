@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from judge.errors import UserError
-from metrics.base import ResolvedModel
+from judge.metrics.base import ResolvedModel
 
 ENTRY_POINT_GROUP = "judge.models"
 

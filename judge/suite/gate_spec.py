@@ -39,11 +39,12 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from judge import stats
-
 Severity = Literal["fail", "warn"]
 Test = Literal["permutation", "sign"]
 DEFAULT_ALPHA = 0.05
+# The statistics a threshold gate may name: these four and any percentile such as p10 or p99.5.
+STATS = ("mean", "median", "min", "max", "p<NN> (a percentile such as p10)")
+_PERCENTILE = re.compile(r"^p(100|\d{1,2}(?:\.\d+)?)$")
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -75,6 +76,16 @@ _HOW_TO = (
     "'pass_rate(<metric> > <cutoff>) >= <rate>' or '<metric> drop vs <system> <= <number>'; "
     "add 'significant', 'for <system>, ...' or a 'warn:' prefix"
 )
+
+
+def percentile_of(name: str) -> float | None:
+    """The percent of a percentile stat name (``p10`` -> 10.0); None for any other name."""
+    match = _PERCENTILE.match(name)
+    return float(match.group(1)) if match else None
+
+
+def is_stat(name: str) -> bool:
+    return name in ("mean", "median", "min", "max") or percentile_of(name) is not None
 
 
 class GateError(ValueError):
@@ -223,9 +234,9 @@ class ThresholdGateSpec(_SpecBase):
                 )
         elif cutoffs:
             raise ValueError("above/below/at_least/at_most go with stat: pass_rate")
-        elif not stats.is_stat(self.stat):
+        elif not is_stat(self.stat):
             raise ValueError(
-                f"unknown stat '{self.stat}'; use one of {', '.join(stats.STATS)} or pass_rate"
+                f"unknown stat '{self.stat}'; use one of {', '.join(STATS)} or pass_rate"
             )
         return self
 
@@ -346,9 +357,9 @@ def _parse_bounds(text: str, body: str, common: dict[str, Any]) -> Gate:
     stat = first["stat"] or "mean"
     if stat == "pass_rate":
         raise GateError(f"write a pass rate as 'pass_rate(<metric> > <cutoff>)': '{text}'")
-    if not stats.is_stat(stat):
+    if not is_stat(stat):
         raise GateError(
-            f"unknown stat '{stat}' in gate '{text}'; use {', '.join(stats.STATS)} or pass_rate"
+            f"unknown stat '{stat}' in gate '{text}'; use {', '.join(STATS)} or pass_rate"
         )
     return ThresholdGate(first["inner"] or first["metric"], stat, bounds, **common)
 

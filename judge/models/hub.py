@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from judge import models
 from judge.errors import UserError
-from metrics.hf import read_config
-from metrics.labels import config_labels
+from judge.metrics.hf import read_config
+from judge.metrics.labels import config_labels
+from judge.models import locate as models
 
 # Weights in formats no judge loads (TensorFlow, Flax, ONNX, ...) are not fetched.
 _SKIP_DIRS = ("onnx/", "openvino/", "coreml/", "tf/", "flax/", "runs/", ".git")

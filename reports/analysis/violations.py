@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from judge.gate_spec import OPS, BaselineGate, Gate, GateError, PassRateGate, parse_gate
+from judge.suite.gate_spec import OPS, BaselineGate, Gate, GateError, PassRateGate, parse_gate
 
 ScoreTable = Mapping[str, Mapping[str, Mapping[str, float]]]
 _EPS = 1e-12

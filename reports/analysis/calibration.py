@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from judge.agreement import judge_card, rank_systems
-from judge.labels import Labels
+from judge.reports.analysis.agreement import judge_card, rank_systems
+from judge.suite.human_labels import Labels
 
 ScoreTable = Mapping[str, Mapping[str, Mapping[str, float]]]
 

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 import click
 
-from judge import __version__
+from judge._version import __version__
 from judge.errors import UserError, printable
-from metrics.base import MetricError
+from judge.metrics.base import MetricError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -142,10 +142,10 @@ def eval_command(
     On GitHub Actions (GITHUB_STEP_SUMMARY set) it also writes a markdown summary and
     annotations for failing gates.
     """
+    from judge.cli.publish import publish
     from judge.paths import check_target
     from judge.pipeline import evaluate
-    from judge.progress import make_progress
-    from judge.publish import publish
+    from judge.run.progress import make_progress
 
     if junit is not None:
         check_target(junit, option="--junit", folder=False)
@@ -206,10 +206,10 @@ def calibrate_command(
     """
     from rich.console import Console
 
-    from judge import console as show
-    from judge.labels import LabelsRequest
+    from judge.cli import console as show
     from judge.pipeline import evaluate
-    from judge.progress import make_progress
+    from judge.run.progress import make_progress
+    from judge.suite.human_labels import LabelsRequest
 
     outcome = evaluate(
         suite_path=suite,
@@ -243,8 +243,8 @@ def runs_command(suite_name: str | None, store_path: Path, limit: int, as_json: 
     """List stored runs, newest first: ids to give to --baseline and `judge report`."""
     from rich.console import Console
 
-    from judge.console import runs_table
-    from reports.history import list_runs, open_store
+    from judge.cli.console import runs_table
+    from judge.reports.history import list_runs, open_store
 
     store = open_store(store_path)
     try:
@@ -271,7 +271,7 @@ def validate_command(suite: Path, require_models: bool) -> None:
     A model that is not on this machine is a warning here (the suite itself is right) and an
     error for `judge eval`; `judge models pull --suite SUITE` fetches the missing ones.
     """
-    from judge.suite import load_suite
+    from judge.suite.load import load_suite
 
     loaded = load_suite(suite)
     missing = loaded.missing_models()
@@ -295,8 +295,8 @@ def metrics_command(as_json: bool) -> None:
     """List every metric with its scores, direction, fields and params."""
     from rich.console import Console
 
-    from judge.console import metric_catalogue, print_catalogue
-    from metrics import registry
+    from judge.cli.console import metric_catalogue, print_catalogue
+    from judge.metrics import registry
 
     catalogue = metric_catalogue([registry.get(name) for name in registry.names()])
     if as_json:
@@ -337,9 +337,9 @@ def report_command(
 ) -> None:
     """Render the report of a stored RUN (a run id or 'latest') from the store alone."""
     from judge.paths import check_target
-    from reports.history import open_store, write_index
-    from reports.outputs import write_run_files
-    from reports.rundata import resolve_run
+    from judge.reports.history import open_store, write_index
+    from judge.reports.outputs import write_run_files
+    from judge.reports.rundata import resolve_run
 
     if (run is None) == (not index):
         raise click.UsageError("give a RUN (a run id or 'latest') or --index, not both")
@@ -373,9 +373,9 @@ def models_command(ctx: click.Context, as_json: bool) -> None:
         return
     from rich.console import Console
 
-    from judge.console import print_models
-    from judge.hub import available
-    from judge.models import hf_cache_dir
+    from judge.cli.console import print_models
+    from judge.models.hub import available
+    from judge.models.locate import hf_cache_dir
 
     entries = available()
     if as_json:
@@ -398,8 +398,8 @@ def pull_command(references: tuple[str, ...], suite: Path | None) -> None:
 
     The only command that reaches the hub; `judge eval` never downloads anything.
     """
-    from judge import hub
-    from judge.models import fingerprint, is_hub_id
+    from judge.models import hub
+    from judge.models.locate import fingerprint, is_hub_id
 
     not_hub = [r for r in references if not is_hub_id(r)]
     if not_hub:
@@ -419,8 +419,8 @@ def pull_command(references: tuple[str, ...], suite: Path | None) -> None:
 
 
 def _missing_hub_models(suite: Path) -> list[str]:
-    from judge.models import is_hub_id
-    from judge.suite import load_suite
+    from judge.models.locate import is_hub_id
+    from judge.suite.load import load_suite
 
     loaded = load_suite(suite)
     found = []

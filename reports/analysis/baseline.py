@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from judge.compare import Comparison, compare_means, compare_paired, listed
 from judge.errors import UserError, place
-from judge.gates import RunBaseline, ScoreTable
-from judge.store import Store
+from judge.reports.analysis.gates import RunBaseline, ScoreTable
+from judge.reports.analysis.paired import Comparison, compare_means, compare_paired, listed
+from judge.store.sqlite import Store
 
 LATEST = "latest"
 SCORE_COLUMNS = ("system", "item_id", "metric", "value")
@@ -104,7 +104,7 @@ def resolve_baseline(ref: str, *, store: Store, suite: str) -> BaselineRun | Non
 
 
 def _from_store(store: Store, run_id: str, summary: dict[str, Any]) -> BaselineRun:
-    from reports.aggregate import score_frame, score_table
+    from judge.reports.analysis.aggregate import score_frame, score_table
 
     table = score_table(score_frame(store.scores(run_id)))
     return BaselineRun(summary, table, "store", str(store.path), in_store=True)

@@ -1,4 +1,4 @@
-"""The suite file: its schema, and loading it with everything it names, without loading a model.
+"""Loading the suite file with everything it names, without loading a model.
 
 :func:`load_suite` reads the YAML, the data and every system's outputs, looks up every metric and
 checks its params, locates every model and parses every gate. Anything wrong raises one
@@ -10,21 +10,15 @@ warns), and :meth:`Suite.require_models` stops a run that needs it.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
-from judge import gates as gates_mod
-from judge import models
-from judge.data import Item, check_regular_file, read_items, read_outputs
 from judge.errors import UserError, shorten
-from judge.yamlpath import format_path, line_of
-from judge.yamlsafe import load_yaml
-from metrics import registry
-from metrics.base import (
+from judge.metrics import registry
+from judge.metrics.base import (
     Metric,
     MetricError,
     MetricParams,
@@ -33,87 +27,12 @@ from metrics.base import (
     model_param_names,
     remote_code_param_names,
 )
-
-# Units per runner batch: all systems' outputs for DEFAULT_BATCH / systems items. Larger
-# batches let encoder judges sort more texts by length, so less padding (benchmarks/).
-DEFAULT_BATCH = 1024
-_LABEL = re.compile(r"^[A-Za-z_][\w\-]*$")
-
-
-class MetricSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    name: str = Field(description="registered metric name (`judge metrics` lists them)")
-    label: str | None = Field(
-        default=None, alias="as", description="the name its scores go under; default: name"
-    )
-    params: dict[str, Any] = Field(default_factory=dict, description="the metric's params")
-
-
-class SystemSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    file: str = Field(description="JSONL or CSV file with columns id and the output column")
-    column: str = Field(default="output", description="the column holding the output text")
-
-
-class LabelsSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    file: str | None = Field(
-        default=None,
-        description="CSV or JSONL with id, system and the label column, relative to the suite "
-        "file; default: look in the systems' outputs files, then in the data",
-    )
-    column: str = Field(description="the column holding the human label")
-    positive_from: float | None = Field(
-        default=None, description="labels at or above this count as positive (ROC-AUC)"
-    )
-
-
-class SuiteSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, description="suite name; runs are grouped by it")
-    description: str = ""
-    data: str = Field(description="items file, relative to the suite file")
-    systems: dict[str, str | SystemSpec] = Field(min_length=1)
-    metrics: list[str | MetricSpec] = Field(min_length=1)
-    gates: list[Any] = Field(default_factory=list)
-    baseline: str | None = Field(
-        default=None, description="system the report compares the others with; default the first"
-    )
-    seed: int = Field(default=0, description="seed of the bootstrap resampling")
-    bootstrap: int = Field(default=1000, ge=100, le=100_000, description="bootstrap resamples")
-    empty_outputs: Literal["score", "skip", "error"] = Field(
-        default="score",
-        description="an empty (or all-whitespace) output: score it like any other, skip it "
-        "(counted in the summary), or refuse the suite",
-    )
-    max_text_chars: int = Field(
-        default=100_000, ge=1, description="longest output, source, prompt or reference accepted"
-    )
-    batch_size: int = Field(
-        default=DEFAULT_BATCH,
-        ge=1,
-        le=1_000_000,
-        description="units scored and committed together",
-    )
-    correction: Literal["holm", "none"] = Field(
-        default="holm",
-        description="adjustment of the p-values of significant gates gating one build",
-    )
-    labels: LabelsSpec | None = Field(
-        default=None, description="human labels for `judge calibrate`"
-    )
-
-    @field_validator("systems")
-    @classmethod
-    def _system_names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in value:
-            if not _LABEL.match(str(name)):
-                raise ValueError(f"system name '{name}' may hold only letters, digits, _ and -")
-        return value
+from judge.models import locate as models
+from judge.suite import gate_spec
+from judge.suite.data import Item, check_regular_file, read_items, read_outputs
+from judge.suite.schema import LABEL, LabelsSpec, MetricSpec, SuiteSpec, SystemSpec
+from judge.suite.yamlpath import format_path, line_of
+from judge.suite.yamlsafe import load_yaml
 
 
 @dataclass
@@ -161,7 +80,7 @@ class Suite:
     items: list[Item]
     outputs: dict[str, dict[str, str]]  # system -> item id -> output
     metrics: list[MetricConfig]
-    gates: list[gates_mod.Gate]
+    gates: list[gate_spec.Gate]
     gate_lines: list[int | None] = field(default_factory=list)  # each gate's line in the file
 
     @property
@@ -399,7 +318,7 @@ def _metric_configs(
             at = ("metrics", index) if isinstance(entry, str) else ("metrics", index, "name")
             raise UserError(str(exc), where=where(*at)) from None
         label = m.label or (cls.name if ":" in m.name else m.name)
-        if not _LABEL.match(label):
+        if not LABEL.match(label):
             raise UserError(
                 f"metric label '{label}' may hold only letters, digits, _ and -",
                 where=where("metrics", index, "as"),
@@ -520,13 +439,13 @@ def _check_fields(
                 )
 
 
-def _gates(spec: SuiteSpec, suite: Suite, *, where: _Where) -> list[gates_mod.Gate]:
+def _gates(spec: SuiteSpec, suite: Suite, *, where: _Where) -> list[gate_spec.Gate]:
     parsed = []
     for index, raw_gate in enumerate(spec.gates):
         try:
-            gate = gates_mod.parse_gate(raw_gate)
-            gates_mod.check_gate(gate, score_names=suite.score_names(), systems=suite.systems)
-        except gates_mod.GateError as exc:
+            gate = gate_spec.parse_gate(raw_gate)
+            gate_spec.check_gate(gate, score_names=suite.score_names(), systems=suite.systems)
+        except gate_spec.GateError as exc:
             raise UserError(str(exc), where=where("gates", index)) from None
         parsed.append(gate)
     return parsed

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from judge import console as show
-from judge.ci_output import github_annotations, markdown_summary, plain_summary
+from judge.cli import console as show
+from judge.cli.ci_output import github_annotations, markdown_summary, plain_summary
+from judge.cli.junit import write_junit
 from judge.errors import printable
-from judge.junit import write_junit
 
 if TYPE_CHECKING:
     from judge.pipeline import Outcome

@@ -9,11 +9,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from judge.ci_output import baseline_line, gate_lines
+from judge.cli.ci_output import baseline_line, gate_lines
 from judge.errors import printable
-from judge.gates import GateResult
-from judge.hub import ModelEntry
-from metrics.base import Metric, model_param_names
+from judge.metrics.base import Metric, model_param_names
+from judge.models.hub import ModelEntry
+from judge.reports.analysis.gates import GateResult
 
 
 def safe(text: object) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from judge import stats
-from judge.compare import Comparison, compare_paired_many
+from judge.reports.analysis import stats
+from judge.reports.analysis.paired import Comparison, compare_paired_many
 
 ItemScores = Mapping[str, float]
 ScoreTable = Mapping[str, Mapping[str, ItemScores]]

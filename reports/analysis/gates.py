@@ -28,9 +28,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from judge import stats
-from judge.compare import Comparison, compare_means, compare_paired
-from judge.gate_spec import (
+from judge.reports.analysis import stats
+from judge.reports.analysis.paired import Comparison, compare_means, compare_paired
+from judge.suite.gate_spec import (
     OPS,
     BaselineGate,
     Gate,

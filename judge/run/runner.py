@@ -18,13 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from judge import models
-from judge.engine import Engine, LocalEngine, MetricJob
 from judge.errors import UserError
-from judge.progress import NullProgress, Progress
-from judge.store import Store
-from judge.suite import DEFAULT_BATCH, MetricConfig, Suite
-from metrics.base import Example, Metric, MetricError
+from judge.metrics.base import Example, Metric, MetricError
+from judge.models import locate as models
+from judge.run.engine import Engine, LocalEngine
+from judge.run.job import MetricJob
+from judge.run.progress import NullProgress, Progress
+from judge.store.sqlite import Store
+from judge.suite.load import MetricConfig, Suite
+from judge.suite.schema import DEFAULT_BATCH
 
 
 @dataclass(frozen=True)

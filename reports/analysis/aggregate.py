@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from judge import stats
-from judge.store import StoredScore
+from judge.reports.analysis import stats
+from judge.store.sqlite import StoredScore
 
 COLUMNS = ["system", "item_id", "metric", "value"]
 

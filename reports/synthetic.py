@@ -9,20 +9,24 @@ every section of the page.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from judge.baseline import comparison_section, resolve_baseline
-from judge.data import Item
-from judge.gates import evaluate_gates, parse_gate
-from judge.store import Store
-from metrics.base import Score
-from reports.aggregate import best_systems, flag_counts, score_frame, score_table, summarize
+from judge.metrics.base import Score
+from judge.reports.analysis.aggregate import (
+    best_systems,
+    flag_counts,
+    score_frame,
+    score_table,
+    summarize,
+)
+from judge.reports.analysis.baseline import comparison_section, resolve_baseline
+from judge.reports.analysis.gates import evaluate_gates, parse_gate
+from judge.store.sqlite import Store
+from judge.suite.data import Item
 
 _WORD_TEXT = (
     "plan storage backup refund invoice account team sync folder share link password admin devi"
@@ -39,24 +43,6 @@ JUDGES: dict[str, dict[str, Any]] = {
     "toxicity": {"metric": "toxicity", "scores": [""], "higher": False},
     "similarity": {"metric": "similarity", "scores": [""], "higher": True},
 }
-# Headless Chromium as the browser tests and the benchmark drive it (Debian's package).
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-)
-
-
-def chromium_path() -> str:
-    """``$JUDGE_CHROMIUM``, else ``chromium`` on the PATH, else Debian's location."""
-    return os.environ.get("JUDGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-
-
 DEFAULT_GATES: list[Any] = [
     "bertscore.f1 >= 0.5",
     {"metric": "toxicity", "stat": "max", "max": 0.9},

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from judge.errors import UserError
-from judge.gates import Check, GateResult
+from judge.reports.analysis.gates import Check, GateResult
 
 
 def _case(suite: str, result: GateResult, check: Check | None) -> ET.Element:
