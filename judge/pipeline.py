@@ -12,7 +12,7 @@ from judge.errors import UserError
 from judge.gitinfo import git_info
 from judge.paths import check_target
 from judge.reports.analysis.baseline import MEANS_ONLY, changed_judges
-from judge.reports.analysis.summary import RunFacts, build_summary
+from judge.reports.analysis.summarize import RunFacts, build_summary
 from judge.reports.outputs import write_run_files
 from judge.run.engine import Engine, make_engine
 from judge.run.progress import Progress
