@@ -48,6 +48,12 @@ _MONTH = re.compile(
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
 )
 _DAY_TOKEN = re.compile(rf"{_DAY}$")
+_RANGE_DAY_BEFORE = re.compile(
+    r"(?<![\d.,])(?P<d>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?[ \t]*(?:-|–|to|and|&)[ \t]*$"
+)
+_RANGE_DAY_AFTER = re.compile(
+    r"[ \t]*(?:-|–|to|and|&)[ \t]*(?P<d>[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b(?![:.]\d)"
+)
 _THE_BEFORE = re.compile(r"\b[Tt]he[ \t]+$")
 _WITH_THE = re.compile(rf"[Tt]he[ \t]+{_DAY}")
 _DAY_AFTER = re.compile(rf"[ \t]+(?:the[ \t]+)?{_DAY}\b(?![:.]\d)")
@@ -173,8 +179,11 @@ def _month_names(text: str) -> list[re.Match[str]]:
 def _written_dates(text: str) -> Iterator[Fact]:
     """(the) 14(th) (of) March(,) (2026); March 14(th)(,) (2026); March 2026; in March."""
     for m in _month_names(text):
-        month = _MONTHS[m.group(0).lower().rstrip(".")]
+        name = m.group(0).lower()
+        month = _MONTHS[name.rstrip(".")]
         start, end = m.start(), m.end()
+        if name.endswith(".") and len(name) > 4 and name != "sept.":
+            end -= 1  # "October.": the end of a sentence; "Oct.", "Sept.": abbreviations
         before = _day_before(text, start)
         after = None if before else _DAY_AFTER.match(text, end)
         day = before or after
@@ -183,12 +192,21 @@ def _written_dates(text: str) -> Iterator[Fact]:
         year = _YEAR_AFTER.match(text, end)
         if day is None and year is None and _word_before(text, start) not in _MONTH_ALONE_AFTER:
             continue  # "May", "March" alone may be a verb, a name or a march
+        partner = None  # the other day of a range: "11 and 12 April", "September 3 to 9"
         if before is not None:
             start = before.start()
-        if year is not None:
+            partner = _RANGE_DAY_BEFORE.search(text, max(0, start - 12), start)
+        elif after is not None:
+            partner = _RANGE_DAY_AFTER.match(text, end)
+            year = _YEAR_AFTER.match(text, partner.end()) if partner else year
+        if year is not None and partner is None:
             end = year.end()
-        ymd = (int(year["y"]) if year else None, month, _day(day["d"]) if day else None)
-        yield Fact("date", start, end, Day((ymd,)))
+        y = int(year["y"]) if year else None
+        yield Fact("date", start, end, Day(((y, month, _day(day["d"]) if day else None),)))
+        if partner is not None:
+            yield Fact(
+                "date", partner.start("d"), partner.end(), Day(((y, month, int(partner["d"])),))
+            )
 
 
 def weekdays(text: str, taken: bytearray) -> Iterator[Fact]:
