@@ -205,7 +205,7 @@ def _written_dates(text: str) -> Iterator[Fact]:
         yield Fact("date", start, end, Day(((y, month, _day(day["d"]) if day else None),)))
         if partner is not None:
             yield Fact(
-                "date", partner.start("d"), partner.end(), Day(((y, month, int(partner["d"])),))
+                "date", partner.start("d"), partner.end("d"), Day(((y, month, int(partner["d"])),))
             )
 
 
