@@ -22,6 +22,11 @@ _MONTHS = {
     "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
     "december": 12, "dec": 12,
 }  # fmt: skip
+_FULL_MONTHS = frozenset(
+    str.split(
+        "january february march april may june july august september october november december"
+    )
+)
 _WEEKDAYS = {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
     "sunday": 6,
@@ -73,9 +78,10 @@ _WEEKDAY = re.compile(
     r"\b(?P<w>monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b", re.IGNORECASE
 )
 # one digit-first pattern (the engine skips fast to digits): 21:30 (9:30 pm), or 9.30 pm, 9 pm
+_AP = r"[AaPp](?:\.[Mm]\.|[Mm]\b)"  # am, pm, a.m., PM
 _TIME = re.compile(
-    r"(?P<h>\d{1,2})(?:(?P<sep>:)(?P<m>[0-5]\d)(?![\d:])(?:[ \t]?(?P<ap>[AaPp]\.?[Mm]\b\.?))?"
-    r"|(?:\.(?P<m2>[0-5]\d))?[ \t]?(?P<ap2>[AaPp]\.?[Mm]\b\.?))"
+    rf"(?P<h>\d{{1,2}})(?:(?P<sep>:)(?P<m>[0-5]\d)(?![\d:])(?:[ \t]?(?P<ap>{_AP}))?"
+    rf"|(?:\.(?P<m2>[0-5]\d))?[ \t]?(?P<ap2>{_AP}))"
 )
 _AM_PM = re.compile(r"\d[ \t]?[AaPp]\.?[Mm]\b")
 _TIME_WORD = re.compile(r"\b(?P<word>noon|midday|midnight)\b", re.IGNORECASE)
@@ -182,8 +188,8 @@ def _written_dates(text: str) -> Iterator[Fact]:
         name = m.group(0).lower()
         month = _MONTHS[name.rstrip(".")]
         start, end = m.start(), m.end()
-        if name.endswith(".") and len(name) > 4 and name != "sept.":
-            end -= 1  # "October.": the end of a sentence; "Oct.", "Sept.": abbreviations
+        if name.endswith(".") and name[:-1] in _FULL_MONTHS:
+            end -= 1  # "October.", "May.": the end of a sentence; "Oct.", "Sept.": abbreviations
         before = _day_before(text, start)
         after = None if before else _DAY_AFTER.match(text, end)
         day = before or after

@@ -36,6 +36,7 @@ _CURRENCY_BEFORE = re.compile(
 )
 _NEXT_WORD = re.compile(r"[ \t]*(?:-[ \t]*)?(?P<w>%|°[CcFf]?|[A-Za-z][A-Za-z²/$-]*)\.?")
 # matched between two numbers (pos and endpos), so no "^": it would not match at pos
+_DASH = re.compile(r"[ \t]*[-–—][ \t]*$")
 _RANGE_GAP = re.compile(r"[ \t]*(?:-|–|—|to|and|or)[ \t]*$")
 
 _CARDINALS = str.split(
@@ -203,7 +204,8 @@ def _step_of_value(written: str) -> float:
 
 
 def join_ranges(text: str, facts: list[Fact]) -> list[Fact]:
-    """Share a unit across a range: "5-10 days" is 5 days, "$5 to 10" is 10 dollars."""
+    """Share a unit across a range: "5 to 10 days" is 5 days; "$5-10" is 10 dollars (only a dash
+    carries a unit forward: "rose 61% to 2,300" is no range of percentages)."""
     out = list(facts)
     for i in range(len(out) - 1):
         a, b = out[i], out[i + 1]
@@ -214,6 +216,8 @@ def join_ranges(text: str, facts: list[Fact]) -> list[Fact]:
         assert isinstance(a.value, Quantity) and isinstance(b.value, Quantity)
         if a.value.unit is None and b.value.unit is not None:
             out[i] = a._replace(value=a.value._replace(unit=b.value.unit))
-        elif b.value.unit is None and a.value.unit is not None:
+        elif (
+            b.value.unit is None and a.value.unit is not None and _DASH.match(text, a.end, b.start)
+        ):
             out[i + 1] = b._replace(value=b.value._replace(unit=a.value.unit))
     return out
