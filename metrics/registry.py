@@ -12,7 +12,6 @@ only way a suite makes code run, and only code importable from the Python path.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import re
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from functools import cache
 from importlib import metadata
 
 from judge.metrics.base import Metric, MetricError
+from judge.metrics.text import did_you_mean
 
 ENTRY_POINT_GROUP = "judge.metrics"
 IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
@@ -72,8 +72,7 @@ def names() -> list[str]:
 
 def suggest(name: str) -> str:
     """A "did you mean" hint for an unknown name, or an empty string."""
-    close = difflib.get_close_matches(name, names(), n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return did_you_mean(name, names(), most=3)
 
 
 def get(name: str) -> type[Metric]:
@@ -117,8 +116,7 @@ def import_metric(path: str) -> type[Metric]:
     cls = getattr(module, attr, None)
     if cls is None:
         found = [n for n, v in vars(module).items() if _is_metric(v) and v is not Metric]
-        close = difflib.get_close_matches(attr, found, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f" (metrics in it: {found or 'none'})"
+        hint = did_you_mean(attr, found) or f" (metrics in it: {found or 'none'})"
         raise MetricError(f"module '{module_name}' has no '{attr}'{hint}")
     if not _is_metric(cls):
         raise MetricError(f"'{path}' is not a subclass of metrics.Metric")

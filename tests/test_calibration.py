@@ -166,7 +166,7 @@ def test_calibration_section_joins_scores_and_labels(make_suite: Callable[..., P
     }
     section = calibration_section(
         scores=table, labels=labels, higher_is_better={"lower": False}, resamples=200
-    )
+    ).to_json()
     assert section["labels"]["kind"] == "binary" and section["units_without_label"] == 0
     judge = section["scores"]["judge"]
     assert judge["n"] == 12 and judge["roc_auc"]["value"] == 1.0

@@ -453,7 +453,7 @@ def test_real_nli_and_toxicity_evidence_and_skipped_outputs(
     )
     outcome = evaluate(suite_path=suite, out_dir=tmp_path / "out", store_path=tmp_path / "j.db")
     summary = outcome.summary
-    assert summary["skipped"]["count"] == 5 and summary["metrics"]["nli.score"]["mute"]["n"] == 0
+    assert summary.skipped.count == 5 and summary.metrics["nli.score"]["mute"].n == 0
     t = Tab(browser)
     page = t.open(outcome.out_dir / "report.html")
     cell = page.locator('#board td[data-metric="nli.score"][data-system="mute"]')

@@ -16,6 +16,7 @@ from judge.reports.analysis.paired import compare_paired
 from judge.reports.analysis.violations import item_violations, stored_gates
 from judge.reports.payload import script_json
 from judge.reports.view import digits_for, judge_changes, unchanged_systems
+from judge.store.summary import JudgeInfo
 
 
 def table_of(**systems: list[float]) -> dict[str, dict[str, float]]:
@@ -137,9 +138,9 @@ def test_agreement_orients_scores_before_correlating() -> None:
 
 def test_primary_scores_pick_f1() -> None:
     judges = {
-        "bertscore": {"scores": ["bertscore.precision", "bertscore.recall", "bertscore.f1"]},
-        "rouge": {"scores": ["rouge.rouge1", "rouge.rouge2"]},
-        "nli": {},
+        "bertscore": JudgeInfo(scores=["bertscore.precision", "bertscore.recall", "bertscore.f1"]),
+        "rouge": JudgeInfo(scores=["rouge.rouge1", "rouge.rouge2"]),
+        "nli": JudgeInfo(),
     }
     assert distributions.primary_scores(judges) == ["bertscore.f1", "rouge.rouge1", "nli"]
 
@@ -174,8 +175,8 @@ def test_digits_follow_the_scale() -> None:
 
 
 def test_judge_changes_flag_new_and_changed_judges() -> None:
-    now = {"judges": {"a": {"fingerprint": "1"}, "b": {"fingerprint": "2"}, "c": {}}}
-    before = {"judges": {"a": {"fingerprint": "1"}, "b": {"fingerprint": "9"}}}
+    now = {"a": JudgeInfo(fingerprint="1"), "b": JudgeInfo(fingerprint="2"), "c": JudgeInfo()}
+    before = {"a": JudgeInfo(fingerprint="1"), "b": JudgeInfo(fingerprint="9")}
     changes = {c["judge"]: c["reason"] for c in judge_changes(now, before)}
     assert set(changes) == {"b", "c"}
     assert "9 → 2" in changes["b"] and changes["c"] == "new in this run"

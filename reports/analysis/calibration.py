@@ -1,7 +1,8 @@
 """``judge calibrate``: a card per judge saying how well its scores agree with human labels.
 
 :func:`calibration_section` is pure: it joins a run's per-item scores with the labels and hands
-the pairs to :func:`judge.agreement.judge_card`. The card goes into ``summary["calibration"]``.
+the pairs to :func:`judge.reports.analysis.agreement.judge_card`. The cards go into the
+summary's ``calibration``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from judge.reports.analysis.agreement import judge_card, rank_systems
+from judge.store.summary import Calibration
+from judge.store.tables import ScoreTable
 from judge.suite.human_labels import Labels
-
-ScoreTable = Mapping[str, Mapping[str, Mapping[str, float]]]
 
 
 def calibration_section(
@@ -24,7 +25,7 @@ def calibration_section(
     higher_is_better: Mapping[str, bool],
     seed: int = 0,
     resamples: int = 1000,
-) -> dict[str, Any]:
+) -> Calibration:
     """Judge cards for every score of the run, from the (item, system) units that have a label."""
     cards: dict[str, Any] = {}
     unlabelled = 0
@@ -52,12 +53,14 @@ def calibration_section(
         )
         card["systems"] = _system_agreement(labelled, higher)
         cards[name] = card
-    return {
-        "labels": labels.describe(),
-        "units_without_label": unlabelled,
-        "resampling": f"{resamples} bootstrap resamples of items (seed {seed}), 95% intervals",
-        "scores": cards,
-    }
+    return Calibration.model_validate(
+        {
+            "labels": labels.describe(),
+            "units_without_label": unlabelled,
+            "resampling": f"{resamples} bootstrap resamples of items (seed {seed}), 95% intervals",
+            "scores": cards,
+        }
+    )
 
 
 class _Unit(NamedTuple):

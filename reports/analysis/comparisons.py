@@ -16,9 +16,8 @@ import numpy as np
 
 from judge.reports.analysis import stats
 from judge.reports.analysis.paired import Comparison, compare_paired_many
+from judge.store.tables import ItemScores, ScoreTable
 
-ItemScores = Mapping[str, float]
-ScoreTable = Mapping[str, Mapping[str, ItemScores]]
 ALPHA = 0.05
 # Above this many pairs the sign-flip permutation distribution of the mean difference is
 # replaced by its normal approximation (exact mean 0 and variance sum(d^2)/n^2): at that size
