@@ -25,111 +25,23 @@ from judge.metrics.facts import Facts, extract, index
 from judge.metrics.facts.extract import extract_values
 
 TARGET_S = 10.0
-FIRST = [
-    "Ana",
-    "Bea",
-    "Carlos",
-    "Dmitri",
-    "Elena",
-    "Farid",
-    "Grace",
-    "Hiro",
-    "Ines",
-    "Jonas",
-    "Keiko",
-    "Luis",
-    "Maya",
-    "Nadia",
-]
-LAST = [
-    "Ruiz",
-    "Okafor",
-    "Lindqvist",
-    "Moreau",
-    "Tanaka",
-    "Haddad",
-    "Novak",
-    "Byrne",
-    "Costa",
-    "Weber",
-    "Silva",
-]
-PLACES = [
-    "Lisbon",
-    "Nairobi",
-    "Oslo",
-    "Quito",
-    "Osaka",
-    "Tunis",
-    "Leeds",
-    "Gdansk",
-    "Perth",
-    "Cebu",
-    "Recife",
-]
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-]
-WORDS = [
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "nineteen",
-]
-FILLER = [
-    "the",
-    "council",
-    "said",
-    "that",
-    "officials",
-    "expect",
-    "further",
-    "work",
-    "on",
-    "the",
-    "project",
-    "while",
-    "residents",
-    "asked",
-    "for",
-    "more",
-    "details",
-    "about",
-    "costs",
-    "and",
-    "the",
-    "schedule",
-    "before",
-    "the",
-    "next",
-    "meeting",
-]
+FIRST = str.split("Ana Bea Carlos Dmitri Elena Farid Grace Hiro Ines Jonas Keiko Luis Maya Nadia")
+LAST = str.split("Ruiz Okafor Lindqvist Moreau Tanaka Haddad Novak Byrne Costa Weber Silva")
+PLACES = str.split("Lisbon Nairobi Oslo Quito Osaka Tunis Leeds Gdansk Perth Cebu Recife")
+MONTHS = str.split("January February March April May June July August September October")
+WORDS = str.split("one two three four five six seven eight nine ten eleven twelve nineteen")
+FILLER = str.split(
+    "the council said that officials expect further work on the project while residents "
+    "asked for more details about costs and the schedule before the next meeting"
+)
 
 
 def _fill(rng: random.Random, n: int) -> str:
     return " ".join(rng.choices(FILLER, k=n))
 
 
-def pair(rng: random.Random) -> tuple[str, str]:
-    """A source and an answer that restates (and sometimes changes) some of its facts."""
+def pair(rng: random.Random, answers: int = 1) -> tuple[str, list[str]]:
+    """A source and ``answers`` answers that restate (and sometimes change) some of its facts."""
     who = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
     place = rng.choice(PLACES)
     day, month, year = rng.randint(1, 28), rng.choice(MONTHS), rng.randint(2019, 2027)
@@ -146,28 +58,35 @@ def pair(rng: random.Random) -> tuple[str, str]:
         f"{rng.choice(MONTHS)} {year + 1}, at a cost of {rng.randint(2, 90)}.{rng.randint(1, 9)}"
         f" million dollars {_fill(rng, 10)}."
     )
-    changed = rng.random() < 0.3
-    answer_share = share + 1 if changed else share
     number_word = WORDS[small - 1] if small <= 12 else str(small)
-    answer = (
-        f"On {month} {day}, {who} said the {place} budget of {money} dollars grows "
-        f"{answer_share} percent; {number_word} schools close at {hour + 12}:30 "
-        f"{_fill(rng, 8)}, and roughly {people:,} residents are affected {_fill(rng, 6)}."
-    )
-    return source, answer
+    written = []
+    for _ in range(answers):
+        answer_share = share + 1 if rng.random() < 0.3 else share  # a changed number
+        written.append(
+            f"On {month} {day}, {who} said the {place} budget of {money} dollars grows "
+            f"{answer_share} percent; {number_word} schools close at {hour + 12}:30 "
+            f"{_fill(rng, 8)}, and roughly {people:,} residents are affected {_fill(rng, 6)}."
+        )
+    return source, written
 
 
 def main() -> None:
     args = arguments(__doc__ or "", items=10_000, repeats=3)
     rng = random.Random(0)
-    examples = [
-        Example(output=answer, source=source)
-        for source, answer in (pair(rng) for _ in range(args.items))
+    distinct = [
+        Example(output=answers[0], source=source)
+        for source, answers in (pair(rng) for _ in range(args.items))
     ]
+    # as many outputs from three systems, answering a third as many items
+    shared = [
+        Example(output=answer, source=source)
+        for source, answers in (pair(rng, 3) for _ in range(-(-args.items // 3)))
+        for answer in answers
+    ][: args.items]
     judge = Facts()
     digits = re.compile(r"\d+(?:[.,]\d+)*")
 
-    def reference() -> list[float]:
+    def reference(examples: list[Example]) -> list[float]:
         shares = []
         for ex in examples:
             found = set(digits.findall(ex.source or ""))
@@ -175,29 +94,28 @@ def main() -> None:
             shares.append(sum(n in found for n in ours) / len(ours) if ours else 1.0)
         return shares
 
-    def facts() -> list[float]:
+    def facts(examples: list[Example]) -> list[float]:
         for cached in (extract, extract_values, index):  # every repeat reads every text afresh
             cached.cache_clear()
         return [s.values[""] for s in judge.score(examples=examples)]
 
-    ours, theirs = [], []
-    for _ in range(args.repeats):  # interleaved, so load changes hit both
-        t_facts, scores = clock(facts)
-        t_ref, _ = clock(reference)
-        ours.append(t_facts)
-        theirs.append(t_ref)
-    n_facts = sum(len(extract(ex.output)) for ex in examples)
-    wall = median([c.wall for c in ours])
-    ratio = median([a.wall / b.wall for a, b in zip(ours, theirs, strict=True)])
-    print(f"facts: {args.items:,} outputs against their sources, {n_facts:,} facts")
-    print(
-        f"  judge: {wall:.2f} s wall median ({median([c.cpu for c in ours]):.2f} s CPU), "
-        f"{args.items / wall:,.0f} outputs/s; mean score {sum(scores) / len(scores):.3f}"
-    )
-    print(f"  regex number look-up (reference): {median([c.wall for c in theirs]):.3f} s")
-    print(f"  ratio judge / reference: {ratio:.0f}x")
-    print(f"  target: {args.items:,} in < {TARGET_S:.0f} s: "
-          f"{'holds' if wall * 10_000 / args.items < TARGET_S else 'MISSED'}")  # fmt: skip
+    n_facts = sum(len(extract(ex.output)) for ex in distinct)
+    print(f"facts: {args.items:,} outputs, {n_facts:,} facts in them")
+    for name, examples in (("each against its own source", distinct),
+                           ("three outputs per source", shared)):  # fmt: skip
+        ours, theirs = [], []
+        for _ in range(args.repeats):  # interleaved, so load changes hit both
+            t_facts, scores = clock(lambda e=examples: facts(e))
+            t_ref, _ = clock(lambda e=examples: reference(e))
+            ours.append(t_facts)
+            theirs.append(t_ref)
+        wall = median([c.wall for c in ours])
+        ratio = median([a.wall / b.wall for a, b in zip(ours, theirs, strict=True)])
+        print(f"  {name}: {wall:.2f} s wall median ({median([c.cpu for c in ours]):.2f} s CPU), "
+              f"{args.items / wall:,.0f} outputs/s, mean score {sum(scores) / len(scores):.3f}; "
+              f"regex digit look-up {median([c.wall for c in theirs]):.3f} s; ratio {ratio:.0f}x; "
+              f"target {args.items:,} in < {TARGET_S:.0f} s: "
+              f"{'holds' if wall * 10_000 / args.items < TARGET_S else 'MISSED'}")  # fmt: skip
 
 
 if __name__ == "__main__":

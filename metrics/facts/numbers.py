@@ -8,7 +8,7 @@ sentence here); the spans around them (currency, scale, unit) are read here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from text_to_num import alpha2digit
 
@@ -16,8 +16,8 @@ from judge.metrics.facts.model import Fact, Quantity, Unit
 from judge.metrics.facts.units import (
     CURRENCY_SCALES,
     FILLERS,
-    FIRST_OF_PAIRS,
     SCALES,
+    UNITS,
     is_money,
     unit_of,
 )
@@ -34,7 +34,22 @@ _CURRENCY_BEFORE = re.compile(
     r"(?:\b(?P<code>USD|EUR|GBP|CAD|AUD|JPY|CNY|INR|CHF)|(?P<sign>(?:US|C|A|NZ|HK|S)?\$|[€£¥₹]))"
     r"[ \t]?$"
 )
-_NEXT_WORD = re.compile(r"[ \t]*(?:-[ \t]*)?(?P<w>%|°[CcFf]?|[A-Za-z][A-Za-z²/$-]*)\.?")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def _alternation(words: Iterable[str]) -> str:
+    forms = sorted(set(words), key=len, reverse=True)
+    return "|".join(re.escape(f).replace(r"\ ", r"[ \t]+") for f in forms)
+
+
+# What may follow a number: a scale word, a word such as "business", then a unit; a hyphen may
+# join them ("5-day"). Units are matched whole: "5 ms" is not "5 m".
+_AFTER = re.compile(
+    rf"[ \t]*(?:-[ \t]*)?(?:(?P<scale>{_alternation(SCALES)})(?![A-Za-z])[ \t]*)?"
+    rf"(?:(?:(?P<filler>{_alternation(FILLERS)})[ \t]+)?"
+    rf"(?P<unit>{_alternation(UNITS)})(?![A-Za-z0-9]))?",
+    re.IGNORECASE,
+)
 # matched between two numbers (pos and endpos), so no "^": it would not match at pos
 _DASH = re.compile(r"[ \t]*[-–—][ \t]*$")
 _RANGE_GAP = re.compile(r"[ \t]*(?:-|–|—|to|and|or)[ \t]*$")
@@ -162,30 +177,28 @@ def _word_facts(text: str, start: int, run: str) -> Iterator[Fact]:
 
 
 def _with_unit(text: str, start: int, end: int, q: Quantity) -> Fact:
-    """The fact for ``q`` at ``text[start:end]``, read on to a scale word and a unit after it."""
-    at, skipped = end, 0
-    while at < len(text):
-        m = _NEXT_WORD.match(text, at)
-        if m is None:
-            break
-        word = m["w"].lower()
-        if word in SCALES and not q.step and (q.unit is None or is_money(q.unit)):
-            scale = SCALES[word]
-            q = q._replace(value=q.value * scale, step=_step_of_value(text[start:end]) * scale)
-            end = at = m.end("w")
-            continue
-        pair = _NEXT_WORD.match(text, m.end()) if word in FIRST_OF_PAIRS else None
-        if pair is not None and unit_of(f"{word} {pair['w']}") is not None and q.unit is None:
-            return _fact(start, pair.end("w"), q._replace(unit=unit_of(f"{word} {pair['w']}")))
-        found = unit_of(word)
-        if found is not None and (q.unit is None or (is_money(q.unit) and is_money(found))):
-            unit = q.unit & found if q.unit is not None and q.unit & found else found
-            return _fact(start, m.end("w"), q._replace(unit=unit))
-        if word in FILLERS and not skipped and q.unit is None:
-            skipped, at = 1, m.end("w")
-            continue
-        break
-    return _fact(start, end, q)
+    """The fact for ``q`` at ``text[start:end]``, read on to a scale word and a unit after it.
+
+    One regex reads what may follow a number ("million", "business", "days"); a loop of
+    word-by-word matches cost a third of the time of reading a source full of numbers.
+    """
+    m = _AFTER.match(text, end)
+    if m is None or m.end() == end:
+        return _fact(start, end, q)
+    scale, unit_word = m["scale"], m["unit"]
+    if scale is not None:
+        if q.step or not (q.unit is None or is_money(q.unit)):
+            return _fact(start, end, q)  # "five million thousand", "5 kg million": stop
+        factor = SCALES[scale.lower()]
+        q = q._replace(value=q.value * factor, step=_step_of_value(text[start:end]) * factor)
+        end = m.end("scale")
+    if unit_word is None or (m["filler"] and q.unit is not None):
+        return _fact(start, end, q)
+    found = unit_of(_SPACES.sub(" ", unit_word))
+    if found is None or not (q.unit is None or (is_money(q.unit) and is_money(found))):
+        return _fact(start, end, q)
+    unit = q.unit & found if q.unit is not None and q.unit & found else found
+    return _fact(start, m.end("unit"), q._replace(unit=unit))
 
 
 def _fact(start: int, end: int, q: Quantity) -> Fact:

@@ -102,9 +102,6 @@ UNITS.update(
     }
 )
 
-# Words that start a unit of two words ("per cent", "square metres", "degrees celsius").
-FIRST_OF_PAIRS = frozenset(form.split()[0] for form in UNITS if " " in form)
-
 # Words that may stand between a number and its unit ("5 business days", "3 more hours").
 FILLERS = frozenset(
     {"business", "working", "calendar", "more", "additional", "extra", "full", "whole",
