@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 
 from judge.metrics.base import Metric, MetricError
+from judge.metrics.plugins import Entry, registered
 from judge.metrics.text import did_you_mean
 
 ENTRY_POINT_GROUP = "judge.metrics"
@@ -44,26 +43,10 @@ class UnknownMetricError(MetricError):
     """A metric name that no built-in or plug-in provides."""
 
 
-@dataclass(frozen=True)
-class Entry:
-    name: str
-    target: str
-    origin: str  # "builtin" or the distribution that registered it
-
-
 @cache
 def entries() -> dict[str, Entry]:
     """Every registered metric by name; a plug-in may not take a name already taken."""
-    found = {name: Entry(name, target, "builtin") for name, target in BUILTINS.items()}
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
-        if ep.name in found:
-            raise MetricError(
-                f"metric name '{ep.name}' is registered twice: by {found[ep.name].origin} and by "
-                f"{dist} (entry point group '{ENTRY_POINT_GROUP}'); uninstall one of them"
-            )
-        found[ep.name] = Entry(ep.name, ep.value, dist)
-    return found
+    return registered(ENTRY_POINT_GROUP, BUILTINS, kind="metric")
 
 
 def names() -> list[str]:

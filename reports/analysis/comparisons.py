@@ -129,15 +129,6 @@ def _row(metric: str, system: str, baseline: str, cmp: Comparison) -> Paired:
     )
 
 
-def permutation_p(diffs: Any, *, seed: int = 0, resamples: int = PERMUTATIONS) -> float:
-    """Two-sided p of the paired sign-flip test of mean difference 0, as the report computes it:
-    ``judge.stats`` up to ``EXACT_PERMUTATION_MAX`` pairs, its normal approximation above."""
-    (p,) = stats.paired_permutation_pvalues_many(
-        [diffs], seed=seed, resamples=resamples, normal_above=EXACT_PERMUTATION_MAX
-    )
-    return p["two-sided"]
-
-
 def holm_adjust(rows: Sequence[Paired]) -> list[Paired]:
     """Holm-adjust the p-values of ``rows`` as one family and set each verdict."""
     adjusted = stats.holm([r.p for r in rows])
