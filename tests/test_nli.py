@@ -170,16 +170,16 @@ def test_empty_outputs_follow_the_suite_policy(
         outputs=outputs,
         extra={"empty_outputs": policy},
     )
-    summary = evaluate(suite_path=suite, out_dir=tmp_path / "o", store_path=tmp_path / "s.db")
+    outcome = evaluate(suite_path=suite, out_dir=tmp_path / "o", store_path=tmp_path / "s.db")
     with (tmp_path / "o" / "scores.csv").open() as fh:
         scored = {(r["item_id"], r["metric"]): float(r["value"]) for r in csv.DictReader(fh)}
     if policy == "score":  # the default: an empty answer supports nothing
         assert scored[("q2", "nli.score")] == 0.0 and scored[("q5", "nli.score")] == 0.0
-        assert summary.summary["metrics"]["nli.score"]["sys"]["n"] == 6
+        assert outcome.summary.metrics["nli.score"]["sys"].n == 6
     else:  # left out of the statistics, counted as skipped
         assert ("q2", "nli.score") not in scored and ("q5", "nli.score") not in scored
-        assert summary.summary["metrics"]["nli.score"]["sys"]["n"] == 4
-        assert summary.summary["skipped"]["items"] == {"sys": ["q2", "q5"]}
+        assert outcome.summary.metrics["nli.score"]["sys"].n == 4
+        assert outcome.summary.skipped.items == {"sys": ["q2", "q5"]}
 
 
 def test_against_reference_pools_every_reference() -> None:
