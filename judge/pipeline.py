@@ -12,7 +12,7 @@ from judge.errors import UserError
 from judge.gitinfo import git_info
 from judge.paths import check_target
 from judge.reports.analysis.baseline import MEANS_ONLY, changed_judges
-from judge.reports.analysis.summary import RunFacts, build_summary
+from judge.reports.analysis.summarize import RunFacts, build_summary
 from judge.reports.outputs import write_run_files
 from judge.run.engine import Engine, make_engine
 from judge.run.progress import Progress
@@ -98,7 +98,7 @@ def evaluate(
                 f"{', '.join(changed)}; compared anyway (--allow-judge-change)"
             )
         summary = build_summary(
-            facts=run_facts(suite, result),
+            facts=run_facts(suite, result, engine=scorer),
             scores=store.scores(result.run_id),
             gates=suite.gates,
             baseline=base,
@@ -145,7 +145,7 @@ def _find_baseline(
     return base, notes
 
 
-def run_facts(suite: Suite, result: RunResult) -> RunFacts:
+def run_facts(suite: Suite, result: RunResult, *, engine: Engine) -> RunFacts:
     """What the summary says about the run besides its statistics."""
     spec = suite.spec
     git = git_info(Path(suite.path))
@@ -163,7 +163,13 @@ def run_facts(suite: Suite, result: RunResult) -> RunFacts:
         seed=spec.seed,
         resamples=spec.bootstrap,
         correction=spec.correction,
-        work=Work(computed=result.computed, cached=result.cached, seconds=result.seconds),
+        work=Work(
+            computed=result.computed,
+            cached=result.cached,
+            seconds=result.seconds,
+            engine=engine.name,
+            workers=list(engine.workers),
+        ),
         git=GitInfo.model_validate(git) if git is not None else None,
         skipped=result.skipped,
     )

@@ -17,7 +17,7 @@ import numpy as np
 
 from judge.metrics.base import Score
 from judge.reports.analysis.gates import parse_gate
-from judge.reports.analysis.summary import RunFacts, build_summary
+from judge.reports.analysis.summarize import RunFacts, build_summary
 from judge.store import refs
 from judge.store.sqlite import Store
 from judge.store.summary import GitInfo, JudgeInfo, Summary
@@ -300,7 +300,7 @@ def synthetic_summary(
     baseline_run: str | None = None,
 ) -> Summary:
     """The summary ``judge eval`` would write for the stored scores of ``run_id``: built by
-    :func:`judge.reports.analysis.summary.build_summary`, as ``judge eval`` builds its own."""
+    :func:`judge.reports.analysis.summarize.build_summary`, as ``judge eval`` builds its own."""
     judges = {label: JudgeInfo.model_validate(j) for label, j in info.items()}
     higher = {
         name: j.higher_is_better and name not in INVERTED

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import ITEMS, write_jsonl
+from conftest import tiny_suite
 
 HOSTILE = 'raise ImportError("the user\'s own {name} package was imported by judge")\n'
 
@@ -21,18 +20,7 @@ def project(tmp_path: Path) -> Path:
     for name in ("metrics", "reports"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "__init__.py").write_text(HOSTILE.format(name=name))
-    write_jsonl(tmp_path / "data" / "items.jsonl", ITEMS)
-    for system, text in (("good", "The answer is {}."), ("bad", "No idea about q{}.")):
-        rows = [{"id": r["id"], "output": text.format(r["id"][1:])} for r in ITEMS]
-        write_jsonl(tmp_path / "outputs" / f"{system}.jsonl", rows)
-    spec = {
-        "name": "tiny",
-        "data": "data/items.jsonl",
-        "systems": {"good": "outputs/good.jsonl", "bad": "outputs/bad.jsonl"},
-        "metrics": ["exact_match", "rouge"],
-        "gates": ["exact_match >= 0.5 for good"],
-    }
-    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    tiny_suite(tmp_path, ["exact_match >= 0.5 for good"], metrics=("exact_match", "rouge"))
     return tmp_path
 
 

@@ -29,8 +29,7 @@ def _plugin(site: Path, name: str, entry_points: str) -> None:
             "judge.models",
             "all-MiniLM-L6-v2 = other_pkg.weights:path",
             ("models",),
-            "bundled model name 'all-MiniLM-L6-v2' is registered twice: by builtin and by "
-            "squatter",
+            "bundled model name 'all-MiniLM-L6-v2' is registered twice: by builtin and by squatter",
         ),
     ],
 )

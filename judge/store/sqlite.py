@@ -28,7 +28,7 @@ from typing import Any
 from judge.errors import UserError
 from judge.metrics.base import Score
 from judge.paths import check_target
-from judge.store.errors import BUSY_SECONDS, guarded
+from judge.store.failures import BUSY_SECONDS, guarded
 from judge.store.summary import Summary
 from judge.store.tables import ScoreTable, table_of
 from judge.suite.data import Item

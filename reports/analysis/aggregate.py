@@ -24,7 +24,7 @@ def score_rows(scores: Iterable[StoredScore]) -> list[tuple[str, str, str, float
     ]
 
 
-def summarize(
+def score_cells(
     table: ScoreTable, *, systems: Sequence[str], names: Sequence[str], seed: int, resamples: int
 ) -> dict[str, dict[str, ScoreCell]]:
     """Per score name (``names``' order) and system (``systems``' order): mean, seeded

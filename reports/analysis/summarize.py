@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from judge.reports.analysis.aggregate import best_systems, flag_counts, summarize
+from judge.reports.analysis.aggregate import best_systems, flag_counts, score_cells
 from judge.reports.analysis.baseline import comparison_section
 from judge.reports.analysis.calibration import calibration_section
 from judge.reports.analysis.gates import Correction, Gate, RunBaseline, evaluate_gates
@@ -53,7 +53,7 @@ def build_summary(
     table = table_of((s.metric, s.system, s.item_id, s.values) for s in scores)
     stat = {"seed": facts.seed, "resamples": facts.resamples}
     higher = facts.higher_is_better
-    metrics = summarize(table, systems=facts.systems, names=facts.score_names, **stat)
+    metrics = score_cells(table, systems=facts.systems, names=facts.score_names, **stat)
     verdicts = evaluate_gates(
         gates,
         scores=table,
