@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from judge.metrics import fastpath
+from judge.metrics import fastpath, passes
 from judge.metrics.base import (
     Example,
     FileField,
@@ -211,18 +211,26 @@ class BERTScore(Metric):
 
     # -- scoring --------------------------------------------------------------------------
 
+    def shared_pass(self) -> passes.Want:
+        truncate = self.p.long_texts == "truncate"
+        model = self.models["model"].fingerprint
+        return passes.Want(model, self.p.precision, passes.Tokens(self.layer, truncate))
+
     def encoder(self) -> TokenEncoder:
+        """The process's encoder of this judge's model, shared with other judges of it."""
         if self._encoder is None:
-            self._encoder = TokenEncoder(
-                path=self.models["model"].path,
-                layer=self.layer,
+            self._encoder = passes.acquire(
+                model=self.models["model"],
+                want=self.shared_pass(),
+                layers=config_layers(self.models["model"].path) or self.layer,
                 batch_size=self.p.batch_size,
                 batch_tokens=self.p.batch_tokens,
-                truncate=self.p.long_texts == "truncate",
-                precision=self.p.precision,
-                key=self.models["model"].fingerprint,
             )
         return self._encoder
+
+    def encode(self, texts: Sequence[str]) -> list[Encoded]:
+        """Token states of ``texts``: from the shared pass, computed or kept for this judge."""
+        return passes.products(self.encoder(), texts, self.shared_pass())
 
     def idf_weights(self) -> dict[int, float]:
         """idf per token id over the suite's references, as bert-score computes it."""
@@ -255,7 +263,7 @@ class BERTScore(Metric):
                 [ex.output for ex in examples] + [r for ex in examples for r in ex.references]
             )
         )
-        encoded = dict(zip(texts, encoder.encode(texts), strict=True))
+        encoded = dict(zip(texts, self.encode(texts), strict=True))
         with one_thread(encoder.torch):  # thousands of small matrix products
             weights = {t: self._weights(e.ids) for t, e in encoded.items()}
             tokens: dict[str, list[str]] = {}
@@ -292,7 +300,9 @@ class BERTScore(Metric):
         )
 
     def close(self) -> None:
-        self._encoder = None
+        if self._encoder is not None:
+            self._encoder = None
+            passes.release(self.shared_pass())
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from judge.errors import UserError
+from judge.metrics import passes
 from judge.metrics.base import Example, Metric, MetricError
 from judge.models import locate as models
 from judge.run.engine import Engine, LocalEngine
@@ -170,20 +171,12 @@ def run_suite(
         items=suite.items,
         outputs=suite.outputs,
     )
+    # judges on the same model share its passes: each tells the process's encoders what it
+    # will ask for, so the judges run before it keep that for it (judge.metrics.passes)
+    wants = [metric.shared_pass() for _, metric, _ in built]
     try:
-        for cfg, metric, job in built:
-            computed, cached = _run_metric(
-                cfg,
-                metric,
-                job,
-                suite=suite,
-                store=store,
-                run_id=result.run_id,
-                progress=progress,
-                batch_size=batch_size,
-                engine=engine,
-            )
-            result.computed[cfg.label], result.cached[cfg.label] = computed, cached
+        with passes.expecting(w for w in wants if isinstance(w, passes.Want)):
+            _run_metrics(built, wants, suite, store, result, progress, batch_size, engine)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
         with contextlib.suppress(UserError):  # the store itself may be what failed
@@ -195,6 +188,33 @@ def run_suite(
         progress.close()
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _run_metrics(
+    built: list[tuple[MetricConfig, Metric, MetricJob]],
+    wants: list[Any],
+    suite: Suite,
+    store: Store,
+    result: RunResult,
+    progress: Progress,
+    batch_size: int,
+    engine: Engine,
+) -> None:
+    for (cfg, metric, job), want in zip(built, wants, strict=True):
+        computed, cached = _run_metric(
+            cfg,
+            metric,
+            job,
+            suite=suite,
+            store=store,
+            run_id=result.run_id,
+            progress=progress,
+            batch_size=batch_size,
+            engine=engine,
+        )
+        result.computed[cfg.label], result.cached[cfg.label] = computed, cached
+        if isinstance(want, passes.Want):
+            passes.finished(want)
 
 
 def _run_metric(
