@@ -81,7 +81,6 @@ class TokenEncoder:
         """``precision`` other than fp32 runs the model on ONNX Runtime (see fastpath); ``key``
         names the model's weights (their digest) for the exported copy."""
         import torch
-        from bert_score.utils import get_model
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -96,8 +95,7 @@ class TokenEncoder:
             if self.prefix_space
             else probe
         )
-        self.model = get_model(str(path), layer, all_layers=False)
-        self.model.eval()
+        self.model = truncated_model(path, layer)
         self.layer = layer
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
@@ -285,6 +283,39 @@ def _pool(states: Any, mode: str) -> Any:
     if mode == "max":
         return states.max(dim=0).values
     return states.sum(dim=0) / states.shape[0]
+
+
+def truncated_model(path: Path, layers: int) -> Any:
+    """The encoder of ``path`` in eval mode, cut after ``layers`` layers, as bert-score's
+    ``get_model`` cuts it, without importing bert_score (which imports pandas and matplotlib:
+    seconds of every cold run). Architectures laid out otherwise go to bert-score itself."""
+    import torch
+    import transformers
+
+    config = read_config(path) or {}
+    loader = transformers.T5EncoderModel if config.get("model_type") == "t5" else None
+    model = (loader or transformers.AutoModel).from_pretrained(str(path))
+    model.eval()
+    if hasattr(model, "decoder") and hasattr(model, "encoder"):
+        model = model.encoder
+    encoder = getattr(model, "encoder", None)
+    if hasattr(model, "n_layers") or hasattr(model, "layer"):  # xlm, xlnet
+        from bert_score.utils import get_model
+
+        return get_model(str(path), layers, all_layers=False)
+    if encoder is not None and hasattr(encoder, "albert_layer_groups"):
+        encoder.config.num_hidden_layers = layers
+    elif encoder is not None and hasattr(encoder, "block"):  # t5
+        encoder.block = torch.nn.ModuleList(list(encoder.block[:layers]))
+    elif encoder is not None and hasattr(encoder, "layer"):  # bert, roberta
+        encoder.layer = torch.nn.ModuleList(list(encoder.layer[:layers]))
+    elif hasattr(getattr(model, "transformer", None), "layer"):  # distilbert
+        model.transformer.layer = torch.nn.ModuleList(list(model.transformer.layer[:layers]))
+    else:
+        from bert_score.utils import get_model
+
+        return get_model(str(path), layers, all_layers=False)
+    return model
 
 
 def sensible_threads(torch: Any) -> int:
