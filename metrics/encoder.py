@@ -294,7 +294,7 @@ def truncated_model(path: Path, layers: int) -> Any:
 
     config = read_config(path) or {}
     loader = transformers.T5EncoderModel if config.get("model_type") == "t5" else None
-    model = (loader or transformers.AutoModel).from_pretrained(str(path))
+    model: Any = (loader or transformers.AutoModel).from_pretrained(str(path))
     model.eval()
     if hasattr(model, "decoder") and hasattr(model, "encoder"):
         model = model.encoder
@@ -310,7 +310,8 @@ def truncated_model(path: Path, layers: int) -> Any:
     elif encoder is not None and hasattr(encoder, "layer"):  # bert, roberta
         encoder.layer = torch.nn.ModuleList(list(encoder.layer[:layers]))
     elif hasattr(getattr(model, "transformer", None), "layer"):  # distilbert
-        model.transformer.layer = torch.nn.ModuleList(list(model.transformer.layer[:layers]))
+        stack: Any = model.transformer
+        stack.layer = torch.nn.ModuleList(list(stack.layer[:layers]))
     else:
         from bert_score.utils import get_model
 
