@@ -58,10 +58,12 @@ def phase(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _patch_method(owner: Any, attr: str, name: str) -> None:
-    raw = owner.__dict__.get(attr)
-    if raw is None:
+def _patch_method(cls: Any, attr: str, name: str) -> None:
+    """Wrap ``attr`` where ``cls`` (or the first class of its MRO defining it) defines it."""
+    owner = next((c for c in getattr(cls, "__mro__", (cls,)) if attr in vars(c)), None)
+    if owner is None:
         return
+    raw = vars(owner)[attr]
     if isinstance(raw, classmethod):
         setattr(owner, attr, classmethod(phase(name, raw.__func__)))
     elif isinstance(raw, staticmethod):
@@ -83,9 +85,12 @@ PATCHES: dict[str, Callable[[Any], None]] = {
     "transformers.tokenization_utils_base": lambda m: _patch_method(
         m.PreTrainedTokenizerBase, "from_pretrained", "model loads"
     ),
-    "sentence_transformers": lambda m: (
-        _patch_method(m.SentenceTransformer, "__init__", "model loads"),
-        _patch_method(m.SentenceTransformer, "forward", "forward"),
+    "sentence_transformers": lambda m: _patch_method(
+        m.SentenceTransformer, "__init__", "model loads"
+    ),
+    # the module that runs the transformer inside SentenceTransformer.encode
+    "sentence_transformers.base.modules.transformer": lambda m: _patch_method(
+        m.Transformer, "forward", "forward"
     ),
     "judge.metrics.encoder": lambda m: (
         _patch_method(m.TokenEncoder, "forward", "forward"),
