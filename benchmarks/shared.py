@@ -44,7 +44,7 @@ def main() -> None:
     cpu: dict[str, list[float]] = {k: [] for k in suites}
     for repeat in range(args.repeats):
         for name in list(suites)[repeat % 2 :] + list(suites)[: repeat % 2]:
-            store = folder / f"{repeat}-{len(times[name])}-{name[:4]}.db"
+            store = folder / f"{repeat}-{list(suites).index(name)}.db"  # a new store each
             out = folder / "out"
             seconds, _, _ = judge_cli(
                 "eval", str(suites[name]), "--store", str(store), "--out", str(out), "-q"
