@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,10 @@ def examples() -> list[Example]:
 def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Counts model loads and the model inputs run, per token-id tuple."""
     seen: dict[str, Any] = {"inputs": [], "loads": 0}
+    # a fresh pool: a metric an earlier test left unclosed keeps its encoder in the process's
+    for name, value in (("_ENCODERS", {}), ("_KEPT", OrderedDict()), ("_KEPT_BYTES", [0])):
+        monkeypatch.setattr(passes, name, value)
+    monkeypatch.setattr(passes, "_EXPECTED", Counter())
     forward, init = TokenEncoder._forward, TokenEncoder.__init__
 
     def counting_forward(self: TokenEncoder, pieces: list[list[int]], layers: list[int]) -> Any:
