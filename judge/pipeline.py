@@ -148,7 +148,7 @@ def _find_baseline(
 def run_facts(suite: Suite, result: RunResult) -> RunFacts:
     """What the summary says about the run besides its statistics."""
     spec = suite.spec
-    git = git_info(Path(suite.path))
+    git = git_info(suite.path if suite.path is not None else Path.cwd())
     return RunFacts(
         suite=suite.name,
         run_id=result.run_id,
