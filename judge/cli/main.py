@@ -229,7 +229,7 @@ def calibrate_command(
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     out.print(show.calibration_table(calibration))
     show.print_skipped(out, outcome.summary)
-    click.echo(f"report: {printable(str(outcome.out_dir / 'report.html'))}")
+    click.echo(f"report: {printable(str(outcome.report))}")
 
 
 @cli.command("runs")

@@ -163,17 +163,20 @@ def _splits_of(path: Path) -> list[str]:
 
 def _numbered(rows: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
     for number, row in enumerate(rows, start=1):
-        yield number, {str(k): _plain(v) for k, v in row.items()}
+        yield number, {str(k): plain(v) for k, v in row.items()}
 
 
-def _plain(value: Any) -> Any:
-    """Values a JSON store can hold: dates become ISO text, bytes and the like their text."""
+def plain(value: Any) -> Any:
+    """A value a JSON store can hold: numpy scalars and arrays become Python numbers and lists,
+    dates ISO text, anything else (bytes...) its text."""
     if value is None or isinstance(value, str | bool | int | float):
         return value
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return plain(value.tolist())
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     return str(value)
