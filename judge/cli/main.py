@@ -89,7 +89,8 @@ def _out_option(func: F) -> F:
     metavar="local|ray",  # checked by the engine, so a wrong name is one line, exit 2
     default="local",
     show_default=True,
-    help="where judges run: this process, or a Ray cluster (pip install 'judge-harness[ray]')",
+    help="where judges run: this process, or a Ray cluster (the ray extra: pip install -e "
+    "'.[ray]' in judge's clone)",
 )
 @click.option(
     "--address",
