@@ -153,6 +153,16 @@ def test_columns_map_other_names_and_systems_picks_output_columns(tmp_path: Path
     assert set(result.scores["item_id"]) == {"a", "b", "c"}
 
 
+def test_a_missing_output_in_long_data_is_an_empty_output(tmp_path: Path) -> None:
+    frame = pd.DataFrame(_long_rows())
+    frame.loc[1, "output"] = None
+    result = judge.evaluate(
+        frame, metrics=["exact_match"], empty_outputs="skip", store=tmp_path / "s.db"
+    )
+    assert result.summary.skipped.items == {"b": ["q1"]}
+    assert result.summary.metrics["exact_match"]["b"].n == 1
+
+
 def test_write_gives_the_three_files_of_the_run(tmp_path: Path) -> None:
     result = judge.evaluate(notebook_frame(6), metrics=["rouge"], store=tmp_path / "s.db")
     assert result.out_dir is None and result.report is None
@@ -248,6 +258,12 @@ def _with(rows: list[dict[str, Any]], index: int, **change: Any) -> list[dict[st
             "systems= names column 'n', which the data does not have",
         ),
         ("not a frame", {}, "data must be a pandas DataFrame or a list of records"),
+        (
+            [{"id": "q1", "system": "a", "answer": "x", "reference": "r"}],
+            {},
+            "judge.evaluate(): data: no 'output' column (columns: id, system, answer, reference); "
+            "long data has id, system and output (columns= maps other names)",
+        ),
         (_long_rows(), {"metrics": ["rouge", "bertscor"]}, "metrics[1]: unknown metric 'bertscor'"),
         (
             _long_rows(),

@@ -99,6 +99,13 @@ def _missing(value: Any) -> bool:
 
 
 def _long(rows: list[Row], *, max_chars: int | None) -> tuple[list[Item], dict[str, SystemOutputs]]:
+    if not any("output" in row for _, row in rows):
+        present = ", ".join(dict.fromkeys(k for _, row in rows for k in row))
+        raise UserError(
+            f"no 'output' column (columns: {present}); long data has id, system and output "
+            "(columns= maps other names)",
+            where=f"{IN_MEMORY}: data",
+        )
     items: dict[str, tuple[Item, str]] = {}
     values: dict[str, dict[str, str]] = {}
     places: dict[str, dict[str, str]] = {}
@@ -123,8 +130,8 @@ def _long(rows: list[Row], *, max_chars: int | None) -> tuple[list[Item], dict[s
                 where=where,
             )
         seen[item.id] = where
-        values.setdefault(system, {})[item.id] = output_of(
-            row, column="output", where=where, max_chars=max_chars
+        values.setdefault(system, {})[item.id] = output_of(  # a missing value: empty
+            {"output": row.get("output")}, column="output", where=where, max_chars=max_chars
         )
     outputs = {
         system: SystemOutputs(values[system], where=_place(places[system]), source=_source(system))
