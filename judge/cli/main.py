@@ -197,6 +197,7 @@ def calibrate_command(
         return
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     out.print(show.calibration_table(calibration))
+    out.print(show.calibration_within_table(calibration))
     show.print_skipped(out, outcome.summary)
     click.echo(f"report: {printable(str(outcome.report))}")
 
