@@ -29,9 +29,9 @@ def labels_for(items: list[dict[str, object]]) -> list[str]:
     ("fields", "expected"),
     [
         ({"references": ["r"], "source": "s", "prompt": "p"},
-         ["rouge", "chrf", "bertscore", "grounding", "relevance", "profanity"]),
+         ["rouge", "chrf", "bertscore", "grounding", "facts", "relevance", "profanity"]),
         ({"references": ["r"]}, ["rouge", "chrf", "bertscore", "profanity"]),
-        ({"source": "s"}, ["grounding", "profanity"]),
+        ({"source": "s"}, ["grounding", "facts", "profanity"]),
         ({"prompt": "p"}, ["relevance", "profanity"]),
         ({}, ["profanity"]),
     ],
@@ -72,7 +72,7 @@ def test_init_writes_a_suite_that_validates(tmp_path: Path) -> None:
     assert "  # - {name: nli, params: {against: source}}" in text  # needs a model pulled first
     valid = run_judge("validate", "suites/faq.yaml", cwd=tmp_path)
     assert valid.returncode == 0, valid.stderr
-    assert valid.stdout.startswith("ok: faq: 6 items, 2 systems, 6 metrics, 0 gates")
+    assert valid.stdout.startswith("ok: faq: 6 items, 2 systems, 7 metrics, 0 gates")
 
     again = run_judge("init", "data/items.jsonl", "--out", "suites/faq.yaml", cwd=tmp_path)
     assert again.returncode == 2
