@@ -296,3 +296,6 @@ def test_a_data_file_given_as_a_suite_says_how_to_make_one(tmp_path: Path) -> No
         "that scores it (or score it from Python with judge.evaluate)"
     )
     assert json.loads(data.read_text())["id"] == "q1"  # untouched
+    missing = run_judge("eval", "absent.jsonl", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "error: absent.jsonl: suite file not found; check the path"

@@ -192,7 +192,7 @@ class _Where:
 def load_suite(path: Path | str) -> Suite:
     """Read and check a suite file and everything it names."""
     path = Path(path)
-    if path.suffix.lower() in SUFFIXES or formats.is_dataset_folder(path):
+    if (path.suffix.lower() in SUFFIXES and path.exists()) or formats.is_dataset_folder(path):
         raise UserError(
             f"this is a data file, not a suite; `judge init {path}` writes a suite that "
             "scores it (or score it from Python with judge.evaluate)",
