@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import run_judge
+from conftest import ROOT, run_judge
 
 from judge.errors import UserError
 from judge.suite.imports.inspect_log import read_inspect
@@ -292,6 +292,51 @@ def test_inspect_logs_become_a_suite_that_judge_eval_runs(tmp_path: Path) -> Non
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["metrics"]["exact_match"]["openai_gpt-4o-mini"]["mean"] == 1.0
     assert summary["metrics"]["exact_match"]["anthropic_claude-3-5-haiku"]["n"] == 5
+
+
+INSPECT_LOGS = ROOT / "tests" / "data" / "inspect"  # written by inspect_ai itself (README.md)
+
+
+def test_logs_written_by_inspect_itself_become_a_suite_that_judge_eval_runs(
+    tmp_path: Path,
+) -> None:
+    exact = INSPECT_LOGS / "support-faq-exact.eval"  # zstd-compressed members (zip method 93)
+    hedge = INSPECT_LOGS / "support-faq-hedge.json"
+    with zipfile.ZipFile(exact) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {93}
+    done = run_judge("import", "inspect", str(exact), str(hedge), "--out", "ins", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    suite = load_suite(tmp_path / "ins" / "suite.yaml")
+    assert suite.name == "support_faq"
+    assert suite.systems == ["mockllm_model", "mockllm_model-2"]
+    assert [(i.id, i.prompt, i.references) for i in suite.items] == [
+        ("q0", "How long do refunds take?", ("Refunds take five business days.",)),
+        ("q1", "Do you ship abroad?", ("We ship to 30 countries.",)),
+        ("q2", "Is there a phone line?", ("Support answers by mail only.",)),
+    ]
+    assert suite.outputs["mockllm_model"]["q1"] == "We ship to 30 countries."
+    assert suite.outputs["mockllm_model-2"]["q1"] == "Maybe. We ship to 30 countries."
+
+    spec = yaml.safe_load((tmp_path / "ins" / "suite.yaml").read_text())
+    spec["metrics"] = ["exact_match"]
+    (tmp_path / "ins" / "fast.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    run = run_judge("eval", "ins/fast.yaml", "-q", "--out", "out", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    means = json.loads((tmp_path / "out" / "summary.json").read_text())["metrics"]["exact_match"]
+    assert (means["mockllm_model"]["mean"], means["mockllm_model-2"]["mean"]) == (1.0, 0.0)
+
+
+def test_a_damaged_zstd_member_is_a_user_error(tmp_path: Path) -> None:
+    data = bytearray((INSPECT_LOGS / "support-faq-exact.eval").read_bytes())
+    with zipfile.ZipFile(INSPECT_LOGS / "support-faq-exact.eval") as archive:
+        info = archive.getinfo("header.json")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    assert data[start : start + 4] == b"\x28\xb5\x2f\xfd"  # zstd's magic number
+    data[start : start + 8] = b"\0" * 8  # the zstd frame's magic number and header
+    (tmp_path / "bad.eval").write_bytes(bytes(data))
+    with pytest.raises(UserError) as caught:
+        read_inspect([tmp_path / "bad.eval"])
+    assert str(caught.value).startswith(f"{tmp_path / 'bad.eval'}: cannot read this .eval log")
 
 
 def test_inspect_logs_of_other_samples_are_refused(tmp_path: Path) -> None:

@@ -4,9 +4,10 @@ data.
 A ``.json`` log is Inspect's ``EvalLog``: ``{version, status, eval: {task, model, ...},
 samples: [...]}``. A ``.eval`` log is a zip of JSON files: ``header.json`` (the log without its
 samples; ``_journal/start.json`` while a run is unfinished) and one ``samples/ID_epoch_N.json``
-per sample. A sample has ``id``, ``epoch``, ``input`` (text, or chat messages), ``target``
-(text or a list), ``output`` (``completion``, or the text of ``choices[0].message``),
-``metadata`` and ``error``.
+per sample; Inspect compresses them with Zstandard (zip method 93), which Python's zipfile
+reads from 3.14 on and the ``zstandard`` package before. A sample has ``id``, ``epoch``,
+``input`` (text, or chat messages), ``target`` (text or a list), ``output`` (``completion``,
+or the text of ``choices[0].message``), ``metadata`` and ``error``.
 
 Each log is one system, named after ``eval.model``; several logs of one task are several
 systems on the same samples. A sample becomes an item: its id, the input (the text of its user
@@ -16,7 +17,10 @@ epochs the first is taken; a sample that errored has an empty output, left out o
 
 from __future__ import annotations
 
+import io
 import json
+import struct
+import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,19 +90,46 @@ def _read_eval_zip(path: Path) -> tuple[dict[str, Any], list[Any]]:
                     "not an Inspect .eval log: it has no header.json or _journal/start.json",
                     where=str(path),
                 )
-            log = json.loads(archive.read(head))
+            log = json.loads(_member(archive, head, path=path))
             samples = [
-                json.loads(archive.read(name))
+                json.loads(_member(archive, name, path=path))
                 for name in sorted(names)
                 if name.startswith("samples/") and name.endswith(".json")
             ]
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
         raise UserError(f"cannot read this .eval log ({exc})", where=str(path)) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"a file in this .eval log is not JSON ({exc})", where=str(path)) from None
     if not isinstance(log, dict):
         raise UserError("not an Inspect log: its header is not an object", where=str(path))
     return log, samples
+
+
+ZIP_ZSTANDARD = 93  # the zip method number of Zstandard, which Inspect writes .eval logs with
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., file name length, extra field length
+
+
+def _member(archive: zipfile.ZipFile, name: str, *, path: Path) -> bytes:
+    """The bytes of one file of the archive, Zstandard-compressed ones included."""
+    info = archive.getinfo(name)
+    if info.compress_type != ZIP_ZSTANDARD or sys.version_info >= (3, 14):
+        return archive.read(info)
+    import zstandard
+
+    with path.open("rb") as raw:  # the member's compressed bytes follow its local header
+        raw.seek(info.header_offset)
+        signature, name_size, extra_size = _LOCAL_HEADER.unpack(raw.read(_LOCAL_HEADER.size))
+        if signature != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"no local header for {name}")
+        raw.seek(name_size + extra_size, io.SEEK_CUR)
+        compressed = raw.read(info.compress_size)
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(
+            io.BytesIO(compressed), read_across_frames=True
+        )
+        return reader.read()
+    except zstandard.ZstdError as exc:
+        raise zipfile.BadZipFile(f"{name}: {exc}") from None
 
 
 def _samples(
