@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 
 class UserError(Exception):
     """Something in the user's input is wrong and the user can fix it.
@@ -22,8 +20,9 @@ class UserError(Exception):
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
-def place(file: Path | str, *, yaml_path: str | None = None, row: int | None = None) -> str:
-    """Format a location: ``suite.yaml: metrics[1].params.layer`` or ``items.jsonl: row 7``."""
+def place(file: object, *, yaml_path: str | None = None, row: int | None = None) -> str:
+    """Format a location: ``suite.yaml: metrics[1].params.layer`` or ``items.jsonl: row 7``
+    (``file``: a path, or anything naming where the data came from)."""
     text = str(file)
     if yaml_path:
         text += f": {yaml_path}"

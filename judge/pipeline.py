@@ -19,7 +19,7 @@ from judge.run.progress import Progress
 from judge.run.runner import RunResult, run_suite
 from judge.store import refs
 from judge.store.refs import ResolvedRun
-from judge.store.sqlite import DEFAULT_STORE, Store
+from judge.store.sqlite import DEFAULT_STORE, Store, StoredScore
 from judge.store.summary import GateVerdict, GitInfo, JudgeChange, JudgeInfo, Summary, Work
 from judge.suite.human_labels import LabelsRequest, find_labels
 from judge.suite.load import Suite, load_suite
@@ -30,10 +30,12 @@ class Outcome:
     suite: Suite
     result: RunResult
     summary: Summary
-    out_dir: Path
+    out_dir: Path | None  # None: no files were written (write_files=False)
     files: list[Path]
     baseline: ResolvedRun | None = None
     notes: list[str] = field(default_factory=list)
+    scores: list[StoredScore] = field(default_factory=list)  # in the order of scores.csv
+    store_path: Path = Path(DEFAULT_STORE)
 
     @property
     def passed(self) -> bool:
@@ -43,11 +45,20 @@ class Outcome:
     def gates(self) -> list[GateVerdict]:
         return self.summary.gates
 
+    @property
+    def report(self) -> Path:
+        """The report written for this run."""
+        if self.out_dir is None:
+            raise ValueError("this run wrote no files (write_files=False)")
+        return self.out_dir / "report.html"
+
 
 def evaluate(
     *,
-    suite_path: Path | str,
+    suite_path: Path | str | None = None,
+    suite: Suite | None = None,
     out_dir: Path | str | None = None,
+    write_files: bool = True,
     store_path: Path | str = DEFAULT_STORE,
     progress: Progress | None = None,
     baseline: str | None = None,
@@ -58,12 +69,18 @@ def evaluate(
 ) -> Outcome:
     """Run a suite and write ``report.html``, ``summary.json`` and ``scores.csv``.
 
+    The suite is read from ``suite_path``, or given built (``suite``, such as a DataFrame's);
+    ``write_files=False`` writes no files (the scores and summary are in the store and the
+    outcome).
     ``baseline``: ``latest``, a run id or a path (see :mod:`judge.store.refs`) to compare with;
     ``labels``: human labels to calibrate the judges against (``summary["calibration"]``);
     ``engine`` scores the batches: ``"local"``, ``"ray"`` (joining the cluster at ``address``,
     or a local one) or an engine the caller made and closes.
     """
-    suite = load_suite(suite_path)
+    if suite is None:
+        if suite_path is None:
+            raise TypeError("give suite_path or suite")
+        suite = load_suite(suite_path)
     suite.require_models()  # before the store is touched
     if baseline is not None:
         refs.check_reference(baseline, store_path=store_path)
@@ -97,18 +114,22 @@ def evaluate(
                 f"judges changed since {base.label if base else 'the baseline'}: "
                 f"{', '.join(changed)}; compared anyway (--allow-judge-change)"
             )
+        scores = store.scores(result.run_id)
         summary = build_summary(
             facts=run_facts(suite, result, engine=scorer),
-            scores=store.scores(result.run_id),
+            scores=scores,
             gates=suite.gates,
             baseline=base,
             changed=changed,
             labels=label_set,
         )
         store.finish_run(run_id=result.run_id, summary=summary)
-        target = Path(out_dir) if out_dir is not None else Path("judge-runs") / result.run_id
-        files = _write_files(store=store, run_id=result.run_id, target=target, baseline=base)
-    return Outcome(suite, result, summary, target, files, base, notes)
+        target: Path | None = None
+        files: list[Path] = []
+        if write_files:
+            target = Path(out_dir) if out_dir is not None else Path("judge-runs") / result.run_id
+            files = _write_files(store=store, run_id=result.run_id, target=target, baseline=base)
+    return Outcome(suite, result, summary, target, files, base, notes, scores, Path(store_path))
 
 
 def _write_files(
@@ -148,7 +169,7 @@ def _find_baseline(
 def run_facts(suite: Suite, result: RunResult, *, engine: Engine) -> RunFacts:
     """What the summary says about the run besides its statistics."""
     spec = suite.spec
-    git = git_info(Path(suite.path))
+    git = git_info(suite.path if suite.path is not None else Path.cwd())
     return RunFacts(
         suite=suite.name,
         run_id=result.run_id,

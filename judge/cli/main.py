@@ -11,70 +11,38 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
 from judge._version import __version__
+from judge.cli.authoring import import_group, init_command
+from judge.cli.exits import (
+    EXIT_GATE_FAILED,
+    F,
+    interrupted,
+    terminate,
+    user_errors,
+)
 from judge.errors import UserError, printable
-from judge.metrics.base import MetricError
 
 if TYPE_CHECKING:
     from judge.store.sqlite import Store
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_GATE_FAILED = 1
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 128 + signal.SIGINT
-EXIT_TERMINATED = 128 + signal.SIGTERM
 _OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 # Whether the user's own environment asked for offline mode (main() sets it for everyone else).
 _user_offline = False
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that it stops as cleanly as on Ctrl-C."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
-def interrupted(exc: KeyboardInterrupt) -> None:
-    """Say what an interrupt left behind and exit 130 (Ctrl-C) or 143 (SIGTERM)."""
-    terminated = isinstance(exc, Terminated)
-    click.echo(
-        f"{'terminated' if terminated else 'interrupted'}: the scores computed so far are "
-        "stored; run the same command again to resume",
-        err=True,
-    )
-    sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
-
-
-def user_errors(func: F) -> F:
-    """Print a user error as one line on stderr and exit 2; never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (UserError, MetricError) as exc:
-            click.echo(f"error: {printable(str(exc))}", err=True)
-            sys.exit(EXIT_USER_ERROR)
-        except KeyboardInterrupt as exc:
-            interrupted(exc)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="judge")
 def cli() -> None:
     """Small models as judges of LLM outputs: score suites, gate CI, render reports."""
+
+
+cli.add_command(init_command)
+cli.add_command(import_group)
 
 
 def _store_option(func: F) -> F:
@@ -121,7 +89,8 @@ def _out_option(func: F) -> F:
     metavar="local|ray",  # checked by the engine, so a wrong name is one line, exit 2
     default="local",
     show_default=True,
-    help="where judges run: this process, or a Ray cluster (pip install 'judge-harness[ray]')",
+    help="where judges run: this process, or a Ray cluster (the ray extra: pip install -e "
+    "'.[ray]' in judge's clone)",
 )
 @click.option(
     "--address",
@@ -230,7 +199,7 @@ def calibrate_command(
     out.print(show.calibration_table(calibration))
     out.print(show.calibration_within_table(calibration))
     show.print_skipped(out, outcome.summary)
-    click.echo(f"report: {printable(str(outcome.out_dir / 'report.html'))}")
+    click.echo(f"report: {printable(str(outcome.report))}")
 
 
 @cli.command("runs")
@@ -459,7 +428,7 @@ def main() -> None:
         os.environ.setdefault(name, "1")
     # The process never forks after tokenizing; saying so silences the tokenizers' warning.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
     try:
         cli()
     except KeyboardInterrupt as exc:  # before or after a command's own handler

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def publish(outcome: Outcome, *, junit: Path | None = None) -> None:
     """Print the results, the comparison with the baseline and the gates; write JUnit XML; on
     GitHub Actions append a markdown step summary and print annotations for failing gates."""
-    summary, report = outcome.summary, outcome.out_dir / "report.html"
+    summary, report = outcome.summary, outcome.report
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     out.print(show.results_table(summary))
     if summary.baseline is not None:

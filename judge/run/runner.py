@@ -88,7 +88,7 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
             resolved[param] = models.resolve(reference, base_dir=suite.base_dir, digests=store)
         except UserError as exc:
             raise UserError(
-                exc.message, where=f"{suite.path}: {cfg.yaml_path}.params.{param}"
+                exc.message, where=f"{suite.origin}: {cfg.yaml_path}.params.{param}"
             ) from None
     references = [item.references for item in suite.items]
     try:
@@ -96,7 +96,7 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
         metric.prepare(references=references)
         fingerprint = metric.fingerprint()
     except MetricError as exc:
-        raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
+        raise UserError(str(exc), where=f"{suite.origin}: {cfg.yaml_path}") from None
     return MetricJob(
         label=cfg.label,
         cls=cfg.cls,
@@ -160,7 +160,7 @@ def run_suite(
     store.create_run(
         run_id=result.run_id,
         suite=suite.name,
-        suite_path=str(suite.path),
+        suite_path=suite.origin,
         suite_digest=suite.digest,
         info={
             "judges": {label: info.to_json() for label, info in result.judges.items()},
@@ -232,7 +232,7 @@ def _run_metric(
                 )
                 progress.advance(len(batch))
     except MetricError as exc:
-        raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
+        raise UserError(str(exc), where=f"{suite.origin}: {cfg.yaml_path}") from None
     # the run's rows, in plan order (item, then system), whether computed now or found cached
     rows = [(u.system, u.item_id, u.key) for u in units]
     store.put_run_scores(run_id=run_id, metric=cfg.label, rows=rows)
