@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from judge._version import __version__
 from judge.errors import UserError
 from judge.gitinfo import git_info
-from judge.paths import check_target
+from judge.paths import check_distinct, check_target
 from judge.reports.analysis.baseline import MEANS_ONLY, changed_judges
 from judge.reports.analysis.summarize import RunFacts, build_summary
 from judge.reports.outputs import write_run_files
@@ -55,15 +56,23 @@ def evaluate(
     labels: LabelsRequest | None = None,
     engine: Engine | str = "local",
     address: str | None = None,
+    writes: Mapping[str, Path | None] | None = None,
 ) -> Outcome:
     """Run a suite and write ``report.html``, ``summary.json`` and ``scores.csv``.
 
     ``baseline``: ``latest``, a run id or a path (see :mod:`judge.store.refs`) to compare with;
     ``labels``: human labels to calibrate the judges against (``summary["calibration"]``);
     ``engine`` scores the batches: ``"local"``, ``"ray"`` (joining the cluster at ``address``,
-    or a local one) or an engine the caller made and closes.
+    or a local one) or an engine the caller made and closes; ``writes``: other files the caller
+    will write (``{"--junit": path}``), checked with the store and ``out_dir`` to be apart from
+    each other and from the suite's own files.
     """
     suite = load_suite(suite_path)
+    check_distinct(
+        inputs=suite.input_files(),
+        outputs={"--store": Path(store_path), **(writes or {})},
+        out=Path(out_dir) if out_dir is not None else None,
+    )
     suite.require_models()  # before the store is touched
     if baseline is not None:
         refs.check_reference(baseline, store_path=store_path)

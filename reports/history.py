@@ -10,8 +10,9 @@ from typing import Any
 from markupsafe import Markup
 
 from judge.errors import UserError
+from judge.files import write_atomic
 from judge.reports.csp import policy
-from judge.reports.outputs import write_atomic, write_run_files
+from judge.reports.outputs import write_run_files
 from judge.reports.render import STYLES, environment, static_text
 from judge.store.sqlite import RunRecord, Store
 from judge.store.summary import Summary

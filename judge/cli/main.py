@@ -1,8 +1,9 @@
 """The ``judge`` command line. Commands parse their options and delegate.
 
 Exit codes: 0 every gate passed; 1 a gate failed; 2 the user's input is wrong (one message, no
-traceback); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the scores computed so far are
-stored and the same command resumes; anything else is a bug.
+traceback); 3 an unexpected error, a bug (one line naming the file its traceback went to);
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the scores computed so far are stored and
+the same command resumes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from judge._version import __version__
+from judge.cli import workflow
+from judge.cli.failures import crashed, stdout_closed
 from judge.errors import UserError, printable
 from judge.metrics.base import MetricError
 
@@ -56,7 +59,8 @@ def interrupted(exc: KeyboardInterrupt) -> None:
 
 
 def user_errors(func: F) -> F:
-    """Print a user error as one line on stderr and exit 2; never a traceback."""
+    """Print a user error as one line on stderr and exit 2; a bug as one line naming the file
+    its traceback went to, exit 3 (never 1, a failed gate); never a traceback on screen."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -67,6 +71,13 @@ def user_errors(func: F) -> F:
             sys.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt as exc:
             interrupted(exc)
+        except BrokenPipeError:
+            stdout_closed()  # the reader of stdout stopped reading: nothing went wrong here
+            sys.exit(0)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: usage errors (exit 2) and deliberate exits
+        except Exception as exc:
+            crashed(exc)
 
     return wrapper  # type: ignore[return-value]
 
@@ -161,6 +172,7 @@ def eval_command(
         allow_judge_change=allow_judge_change,
         engine=engine,
         address=address,
+        writes={"--junit": junit},
     )
     publish(outcome, junit=junit)
     if not outcome.passed:
@@ -341,13 +353,14 @@ def report_command(
     force: bool,
 ) -> None:
     """Render the report of a stored RUN (a run id or 'latest') from the store alone."""
-    from judge.paths import check_target
+    from judge.paths import check_distinct, check_target
     from judge.reports.history import open_store, write_index
     from judge.reports.outputs import write_run_files
 
     if (run is None) == (not index):
         raise click.UsageError("give a RUN (a run id or 'latest') or --index, not both")
     check_target(out_dir, option="--out", folder=True)
+    check_distinct(inputs=[], outputs={"--store": store_path}, out=out_dir)
     store = open_store(store_path)
     try:
         if index:
@@ -459,7 +472,18 @@ def main() -> None:
     # The process never forks after tokenizing; saying so silences the tokenizers' warning.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     signal.signal(signal.SIGTERM, _terminate)
+    workflow.install()  # on GitHub Actions: no line from the data can be a workflow command
     try:
         cli()
     except KeyboardInterrupt as exc:  # before or after a command's own handler
         interrupted(exc)
+    except BrokenPipeError:
+        stdout_closed()
+        sys.exit(0)
+    except Exception as exc:  # outside any command: click itself, or start-up
+        crashed(exc)
+    finally:
+        try:
+            workflow.finish()
+        except OSError:
+            stdout_closed()
