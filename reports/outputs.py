@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from judge.errors import UserError
@@ -78,14 +76,21 @@ def scores_csv(data: RunData) -> str:
     A text cell a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
     a tab or a carriage return) is written with a ``'`` in front, and so is one that starts
     with ``'`` itself; :func:`judge.store.tables.read_scores_csv` takes exactly one ``'`` off
-    again, so the round trip is exact. Values are numbers and are written as they are.
+    again, so the round trip is exact. Values are numbers and are written as they are. A cell
+    holding a comma, a quote or a line break of any kind (``\\r`` too, which Python's CSV
+    writer leaves bare) is quoted, as RFC 4180 has it.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    lines = [",".join(COLUMNS)]
     for system, item_id, metric, value in score_rows(data.scores):
-        writer.writerow([inert_cell(system), inert_cell(item_id), inert_cell(metric), value])
-    return buffer.getvalue()
+        cells = [_quoted(inert_cell(text)) for text in (system, item_id, metric)]
+        lines.append(",".join([*cells, repr(value)]))
+    return "\n".join(lines) + "\n"
+
+
+def _quoted(cell: str) -> str:
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def inert_cell(text: str) -> str:

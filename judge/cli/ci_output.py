@@ -30,37 +30,43 @@ def counts(results: Sequence[GateVerdict]) -> dict[str, int]:
 
 
 def gate_lines(results: Sequence[GateVerdict]) -> list[str]:
-    """One line per gate; under a gate that did not pass, one line per system that did not."""
+    """One line per gate; under a gate that did not pass, one line per system that did not.
+    Text from the suite or its data is :func:`printable`: each entry is exactly one line."""
     lines = []
     for r in results:
-        lines.append(f"{verdict_word(r)} {r.gate}")
+        lines.append(f"{verdict_word(r)} {printable(r.gate)}")
         if r.passed and not r.skipped:
             continue
         shown = [c for c in r.checks if not c.passed or c.skipped]
         reasons = {c.detail for c in shown}
         if len(shown) > 1 and len(reasons) == 1 and all(c.skipped for c in shown):
-            lines.append(f"     {reasons.pop()}")  # one reason for every system
+            lines.append(f"     {printable(reasons.pop())}")  # one reason for every system
         else:
-            lines += [f"     {c.system}: {c.detail}" for c in shown]
+            lines += [f"     {printable(c.system)}: {printable(c.detail)}" for c in shown]
         if not r.checks:
-            lines.append(f"     {r.detail}")
+            lines.append(f"     {printable(r.detail)}")
     return lines
 
 
 def plain_summary(summary: Summary, *, report: Path | str | None) -> str:
     """The terse text CI logs show: gates, what failed with its numbers, baseline, verdict."""
-    results = summary.gates
-    lines = gate_lines(results)
+    lines = gate_lines(summary.gates)
     if summary.baseline is not None:
-        lines.append("baseline: " + baseline_line(summary.baseline))
+        lines.append("baseline: " + printable(baseline_line(summary.baseline)))
+    lines.append(verdict_line(summary, report=report))
+    return "\n".join(lines)
+
+
+def verdict_line(summary: Summary, *, report: Path | str | None) -> str:
+    """The last line: ``passed|FAILED · suite · N gates: ... · report: PATH``."""
+    results = summary.gates
     n = counts(results)
     verdict = "passed" if summary.passed else "FAILED"
     tally = f"{len(results)} gates: {n['PASS']} passed, {n['FAIL']} failed"
     for word, name in (("WARN", "warned"), ("SKIP", "skipped")):
         tally += f", {n[word]} {name}" if n[word] else ""
     tail = f" · report: {report}" if report is not None else ""
-    lines.append(f"{verdict} · {summary.suite} · {tally}{tail}")
-    return "\n".join(lines)
+    return printable(f"{verdict} · {summary.suite} · {tally}{tail}")
 
 
 def baseline_line(base: BaselineSection) -> str:

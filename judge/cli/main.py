@@ -239,7 +239,7 @@ def calibrate_command(
         click.echo(json.dumps(calibration.to_json(), indent=2))
         return
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-    out.print(show.calibration_table(calibration))
+    show.print_table(out, show.calibration_title(calibration), show.calibration_table(calibration))
     show.print_skipped(out, outcome.summary)
     click.echo(f"report: {printable(str(outcome.out_dir / 'report.html'))}")
 

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from judge.cli import console as show
 from judge.cli import workflow
-from judge.cli.ci_output import github_annotations, markdown_summary, plain_summary
+from judge.cli.ci_output import github_annotations, markdown_summary, verdict_line
 from judge.cli.failures import stdout_closed
 from judge.cli.junit import write_junit
 from judge.errors import printable
@@ -63,15 +63,17 @@ def publish(outcome: Outcome, *, junit: Path | None = None) -> None:
 def _print(outcome: Outcome, *, report: Path) -> None:
     summary = outcome.summary
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    out.print(show.results_table(summary))
+    show.print_table(out, show.results_title(summary), show.results_table(summary))
     if summary.baseline is not None:
-        out.print(show.baseline_table(summary.baseline))
+        show.print_table(
+            out, show.baseline_title(summary.baseline), show.baseline_table(summary.baseline)
+        )
     for note in outcome.notes:
         click.secho(f"note: {printable(note)}", fg="yellow")
     show.print_gates(out, outcome.gates)
     show.print_skipped(out, summary)
-    *_, verdict = plain_summary(summary, report=report).splitlines()
-    click.secho(printable(verdict), fg="green" if outcome.passed else "red", bold=True)
+    verdict = verdict_line(summary, report=report)
+    click.secho(verdict, fg="green" if outcome.passed else "red", bold=True)
 
 
 def _step_summary(outcome: Outcome, step_summary: Path, *, report: Path) -> None:
