@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from judge._version import __version__
@@ -74,8 +74,10 @@ def evaluate(
         out=Path(out_dir) if out_dir is not None else None,
     )
     suite.require_models()  # before the store is touched
+    early = None
     if baseline is not None:
         refs.check_reference(baseline, store_path=store_path)
+        early = refs.read_early(baseline, store_path=store_path)  # a bad folder: exit 2 now
     label_set = find_labels(suite=suite, request=labels) if labels is not None else None
     if out_dir is not None:
         check_target(Path(out_dir), option="--out", folder=True)
@@ -86,7 +88,7 @@ def evaluate(
             scorer = engine
         store = cleanup.enter_context(contextlib.closing(Store(store_path)))
         store.close_abandoned_runs()
-        base, notes = _find_baseline(baseline, store=store, suite=suite)
+        base, notes = _find_baseline(baseline, store=store, suite=suite, early=early)
         changed: dict[str, JudgeChange] = {}
 
         def check_judges(judges: dict[str, JudgeInfo]) -> None:
@@ -134,9 +136,10 @@ def _write_files(
 
 
 def _find_baseline(
-    ref: str | None, *, store: Store, suite: Suite
+    ref: str | None, *, store: Store, suite: Suite, early: ResolvedRun | None = None
 ) -> tuple[ResolvedRun | None, list[str]]:
-    """The baseline run, resolved once for the whole run (gates, summary and report)."""
+    """The baseline run, resolved once for the whole run (gates, summary and report);
+    ``early``: the run folder ``ref`` names, read before the store was opened."""
     if ref is None:
         return None, []
     found = refs.resolve(ref, store=store, suite=suite.name)
@@ -145,7 +148,10 @@ def _find_baseline(
             f"no earlier complete run of '{suite.name}' in {store.path}: nothing to compare "
             "with, so the baseline-run gates are skipped"
         ]
-    base = refs.load(found, store=store)
+    if early is not None and found.path == early.ref.path:
+        base = replace(early, in_store=store.run(early.summary.run_id) is not None)
+    else:
+        base = refs.load(found, store=store)
     notes = []
     if base.summary.suite != suite.name:
         notes.append(f"the baseline is a run of '{base.summary.suite}', not '{suite.name}'")

@@ -364,8 +364,14 @@ def report_command(
     store = open_store(store_path)
     try:
         if index:
-            page, rendered = write_index(store=store, out_dir=out_dir, suite=suite, force=force)
-            click.echo(printable(f"rendered {len(rendered)} run(s); index: {page}"))
+            done = write_index(store=store, out_dir=out_dir, suite=suite, force=force)
+            for run_id, why in done.failed.items():
+                click.echo(
+                    f"warning: run {printable(run_id)}: its report cannot be rendered "
+                    f"({printable(why)}); it is listed without one",
+                    err=True,
+                )
+            click.echo(printable(f"rendered {len(done.rendered)} run(s); index: {done.page}"))
             return
         assert run is not None
         run_id = _stored_run_id(store, run, suite=suite)

@@ -346,6 +346,9 @@ class Summary(Record):
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise UserError(f"cannot read the summary: {exc}", where=str(path)) from None
+        except (RecursionError, ValueError) as exc:  # nested too deep; an integer too long
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise UserError(f"not a judge summary.json: {reason}", where=str(path)) from None
         return cls.parse(data, where=str(path))
 
 

@@ -17,6 +17,9 @@ from judge.metrics.base import Score
 ItemScores = Mapping[str, float]  # item id -> value
 ScoreTable = Mapping[str, Mapping[str, ItemScores]]  # score name -> system -> item id -> value
 SCORE_COLUMNS = ("system", "item_id", "metric", "value")
+# Beyond this magnitude a value read back is refused: no judge's score comes near it, and the
+# statistics of such values (squares, sums over items) would overflow to infinity.
+MAX_MAGNITUDE = 1e100
 # A text cell starting with one of these is written with a ' in front (a spreadsheet would run
 # it as a formula; the ' itself, so that one ' always comes off again).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -77,10 +80,11 @@ def _finite(text: str | None, *, where: str) -> float:
         value = float(text or "")
     except ValueError:
         raise UserError(f"value {text!r} is not a number", where=where) from None
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        what = "a finite number" if not math.isfinite(value) else f"within ±{MAX_MAGNITUDE:g}"
         raise UserError(
-            f"value {text!r} is not a finite number; judge never writes one, so this "
-            "scores.csv was changed: use the run folder judge eval wrote",
+            f"value {text!r} is not {what}, which no judge's score is: this scores.csv was "
+            "changed; use the run folder judge eval wrote",
             where=where,
         )
     return value
