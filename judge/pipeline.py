@@ -109,7 +109,7 @@ def evaluate(
                 f"{', '.join(changed)}; compared anyway (--allow-judge-change)"
             )
         summary = build_summary(
-            facts=run_facts(suite, result),
+            facts=run_facts(suite, result, engine=scorer),
             scores=store.scores(result.run_id),
             gates=suite.gates,
             baseline=base,
@@ -160,7 +160,7 @@ def _find_baseline(
     return base, notes
 
 
-def run_facts(suite: Suite, result: RunResult) -> RunFacts:
+def run_facts(suite: Suite, result: RunResult, *, engine: Engine) -> RunFacts:
     """What the summary says about the run besides its statistics."""
     spec = suite.spec
     git = git_info(Path(suite.path))
@@ -178,7 +178,13 @@ def run_facts(suite: Suite, result: RunResult) -> RunFacts:
         seed=spec.seed,
         resamples=spec.bootstrap,
         correction=spec.correction,
-        work=Work(computed=result.computed, cached=result.cached, seconds=result.seconds),
+        work=Work(
+            computed=result.computed,
+            cached=result.cached,
+            seconds=result.seconds,
+            engine=engine.name,
+            workers=list(engine.workers),
+        ),
         git=GitInfo.model_validate(git) if git is not None else None,
         skipped=result.skipped,
     )
