@@ -420,3 +420,24 @@ def test_check_json_keeps_the_gate_p_apart_from_the_comparison_p() -> None:
     assert check["p"] == result.checks[0].p  # one-sided, the gate's own: H0 drop <= 0.05
     assert check["p_drop"] < check["p"]  # H0 drop <= 0: a drop of 0.07 is surely above 0
     assert check["n"] == 20 and check["delta"] == pytest.approx(-0.07, abs=0.03)
+
+
+def test_identical_comparisons_are_not_tested_nor_counted_in_the_gates_holm_family() -> None:
+    rng = np.random.default_rng(9)
+    a = rng.uniform(0.6, 0.9, 30)
+    ids = [f"i{k}" for k in range(30)]
+    systems = {
+        "A": dict(zip(ids, a, strict=True)),
+        "same": dict(zip(ids, a, strict=True)),  # byte-identical outputs: identical scores
+        "twin": dict(zip(ids, a, strict=True)),
+        "worse": dict(zip(ids, a - 0.05 + rng.normal(0, 0.03, 30), strict=True)),
+    }
+    gate = parse_gate("m drop vs A <= 0.01 significant")
+    (result,) = evaluate_gates([gate], scores={"m": systems}, higher_is_better={"m": True})
+    checks = {c.system: c for c in result.checks}
+    for name in ("same", "twin"):
+        assert checks[name].passed and checks[name].p is None and checks[name].p_adjusted is None
+        assert "identical to A on all 30 items: nothing to test" in checks[name].detail
+    worse = checks["worse"]
+    assert worse.p is not None and worse.p_adjusted == worse.p  # a family of one
+    assert not worse.passed
