@@ -240,6 +240,7 @@ def calibrate_command(
         return
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     show.print_table(out, show.calibration_title(calibration), show.calibration_table(calibration))
+    out.print(show.calibration_within_table(calibration))
     show.print_skipped(out, outcome.summary)
     click.echo(f"report: {printable(str(outcome.out_dir / 'report.html'))}")
 
