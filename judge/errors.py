@@ -31,13 +31,19 @@ def place(file: object, *, yaml_path: str | None = None, row: int | None = None)
     return text
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
-_CONTROL.update({ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})
+_CONTROL: dict[int, str] = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROL.update({ord("\n"): " ", ord("\t"): " ", ord("\r"): "\\r"})
+# Characters that reorder or hide text around them (bidirectional controls: "Trojan Source"),
+# and the Unicode line and paragraph separators: shown as escapes too.
+_INVISIBLE = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_CONTROL.update({c: f"\\u{c:04x}" for c in [*_INVISIBLE, 0x2028, 0x2029]})
 
 
 def printable(text: str) -> str:
-    """``text`` made safe for one terminal line: no control characters or escape sequences
-    (data and LLM outputs end up in messages), no lone surrogates."""
+    """``text`` made safe for one terminal line (data and LLM outputs end up in messages): no
+    control characters or escape sequences (ANSI ``\\x1b[...``), no carriage return, no
+    bidirectional controls or line separators, no lone surrogates; each is shown as its escape
+    (``\\x1b``, ``\\r``, ``\\u202e``), and a line break or tab as a space."""
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text.translate(_CONTROL)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from judge._version import __version__
 from judge.errors import UserError
 from judge.gitinfo import git_info
-from judge.paths import check_target
+from judge.paths import check_distinct, check_target
 from judge.reports.analysis.baseline import MEANS_ONLY, changed_judges
 from judge.reports.analysis.summarize import RunFacts, build_summary
 from judge.reports.outputs import write_run_files
@@ -66,6 +67,7 @@ def evaluate(
     labels: LabelsRequest | None = None,
     engine: Engine | str = "local",
     address: str | None = None,
+    writes: Mapping[str, Path | None] | None = None,
 ) -> Outcome:
     """Run a suite and write ``report.html``, ``summary.json`` and ``scores.csv``.
 
@@ -75,15 +77,24 @@ def evaluate(
     ``baseline``: ``latest``, a run id or a path (see :mod:`judge.store.refs`) to compare with;
     ``labels``: human labels to calibrate the judges against (``summary["calibration"]``);
     ``engine`` scores the batches: ``"local"``, ``"ray"`` (joining the cluster at ``address``,
-    or a local one) or an engine the caller made and closes.
+    or a local one) or an engine the caller made and closes; ``writes``: other files the caller
+    will write (``{"--junit": path}``), checked with the store and ``out_dir`` to be apart from
+    each other and from the suite's own files.
     """
     if suite is None:
         if suite_path is None:
             raise TypeError("give suite_path or suite")
         suite = load_suite(suite_path)
+    check_distinct(
+        inputs=suite.input_files(),
+        outputs={"--store": Path(store_path), **(writes or {})},
+        out=Path(out_dir) if out_dir is not None else None,
+    )
     suite.require_models()  # before the store is touched
+    early = None
     if baseline is not None:
         refs.check_reference(baseline, store_path=store_path)
+        early = refs.read_early(baseline, store_path=store_path)  # a bad folder: exit 2 now
     label_set = find_labels(suite=suite, request=labels) if labels is not None else None
     if out_dir is not None:
         check_target(Path(out_dir), option="--out", folder=True)
@@ -94,7 +105,7 @@ def evaluate(
             scorer = engine
         store = cleanup.enter_context(contextlib.closing(Store(store_path)))
         store.close_abandoned_runs()
-        base, notes = _find_baseline(baseline, store=store, suite=suite)
+        base, notes = _find_baseline(baseline, store=store, suite=suite, early=early)
         changed: dict[str, JudgeChange] = {}
 
         def check_judges(judges: dict[str, JudgeInfo]) -> None:
@@ -146,9 +157,10 @@ def _write_files(
 
 
 def _find_baseline(
-    ref: str | None, *, store: Store, suite: Suite
+    ref: str | None, *, store: Store, suite: Suite, early: ResolvedRun | None = None
 ) -> tuple[ResolvedRun | None, list[str]]:
-    """The baseline run, resolved once for the whole run (gates, summary and report)."""
+    """The baseline run, resolved once for the whole run (gates, summary and report);
+    ``early``: the run folder ``ref`` names, read before the store was opened."""
     if ref is None:
         return None, []
     found = refs.resolve(ref, store=store, suite=suite.name)
@@ -157,7 +169,10 @@ def _find_baseline(
             f"no earlier complete run of '{suite.name}' in {store.path}: nothing to compare "
             "with, so the baseline-run gates are skipped"
         ]
-    base = refs.load(found, store=store)
+    if early is not None and found.path == early.ref.path:
+        base = replace(early, in_store=store.run(early.summary.run_id) is not None)
+    else:
+        base = refs.load(found, store=store)
     notes = []
     if base.summary.suite != suite.name:
         notes.append(f"the baseline is a run of '{base.summary.suite}', not '{suite.name}'")

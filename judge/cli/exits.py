@@ -1,5 +1,6 @@
-"""Exit codes and how a command ends: a user error is one line and exit 2, an interrupt says
-what it left behind and exits 130 (Ctrl-C) or 143 (SIGTERM)."""
+"""Exit codes and how a command ends: a user error is one line and exit 2, a bug one line naming
+the file its traceback went to and exit 3 (never 1, a failed gate), an interrupt says what it
+left behind and exits 130 (Ctrl-C) or 143 (SIGTERM)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from judge.cli.failures import crashed, stdout_closed
 from judge.errors import UserError, printable
 from judge.metrics.base import MetricError
 
@@ -42,7 +44,8 @@ def interrupted(exc: KeyboardInterrupt) -> None:
 
 
 def user_errors(func: F) -> F:
-    """Print a user error as one line on stderr and exit 2; never a traceback."""
+    """Print a user error as one line on stderr and exit 2; a bug as one line naming the file
+    its traceback went to, exit 3 (never 1, a failed gate); never a traceback on screen."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -53,5 +56,12 @@ def user_errors(func: F) -> F:
             sys.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt as exc:
             interrupted(exc)
+        except BrokenPipeError:
+            stdout_closed()  # the reader of stdout stopped reading: nothing went wrong here
+            sys.exit(0)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: usage errors (exit 2) and deliberate exits
+        except Exception as exc:
+            crashed(exc)
 
     return wrapper  # type: ignore[return-value]

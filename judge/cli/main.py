@@ -1,8 +1,9 @@
 """The ``judge`` command line. Commands parse their options and delegate.
 
 Exit codes: 0 every gate passed; 1 a gate failed; 2 the user's input is wrong (one message, no
-traceback); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the scores computed so far are
-stored and the same command resumes; anything else is a bug.
+traceback); 3 an unexpected error, a bug (one line naming the file its traceback went to);
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the scores computed so far are stored and
+the same command resumes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from judge._version import __version__
+from judge.cli import workflow
 from judge.cli.authoring import import_group, init_command
 from judge.cli.exits import (
     EXIT_GATE_FAILED,
@@ -25,6 +27,7 @@ from judge.cli.exits import (
     terminate,
     user_errors,
 )
+from judge.cli.failures import crashed, stdout_closed
 from judge.errors import UserError, printable
 
 if TYPE_CHECKING:
@@ -130,6 +133,7 @@ def eval_command(
         allow_judge_change=allow_judge_change,
         engine=engine,
         address=address,
+        writes={"--junit": junit},
     )
     publish(outcome, junit=junit)
     if not outcome.passed:
@@ -196,7 +200,7 @@ def calibrate_command(
         click.echo(json.dumps(calibration.to_json(), indent=2))
         return
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-    out.print(show.calibration_table(calibration))
+    show.print_table(out, show.calibration_title(calibration), show.calibration_table(calibration))
     out.print(show.calibration_within_table(calibration))
     show.print_skipped(out, outcome.summary)
     click.echo(f"report: {printable(str(outcome.report))}")
@@ -311,18 +315,25 @@ def report_command(
     force: bool,
 ) -> None:
     """Render the report of a stored RUN (a run id or 'latest') from the store alone."""
-    from judge.paths import check_target
+    from judge.paths import check_distinct, check_target
     from judge.reports.history import open_store, write_index
     from judge.reports.outputs import write_run_files
 
     if (run is None) == (not index):
         raise click.UsageError("give a RUN (a run id or 'latest') or --index, not both")
     check_target(out_dir, option="--out", folder=True)
+    check_distinct(inputs=[], outputs={"--store": store_path}, out=out_dir)
     store = open_store(store_path)
     try:
         if index:
-            page, rendered = write_index(store=store, out_dir=out_dir, suite=suite, force=force)
-            click.echo(printable(f"rendered {len(rendered)} run(s); index: {page}"))
+            done = write_index(store=store, out_dir=out_dir, suite=suite, force=force)
+            for run_id, why in done.failed.items():
+                click.echo(
+                    f"warning: run {printable(run_id)}: its report cannot be rendered "
+                    f"({printable(why)}); it is listed without one",
+                    err=True,
+                )
+            click.echo(printable(f"rendered {len(done.rendered)} run(s); index: {done.page}"))
             return
         assert run is not None
         run_id = _stored_run_id(store, run, suite=suite)
@@ -429,7 +440,18 @@ def main() -> None:
     # The process never forks after tokenizing; saying so silences the tokenizers' warning.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     signal.signal(signal.SIGTERM, terminate)
+    workflow.install()  # on GitHub Actions: no line from the data can be a workflow command
     try:
         cli()
     except KeyboardInterrupt as exc:  # before or after a command's own handler
         interrupted(exc)
+    except BrokenPipeError:
+        stdout_closed()
+        sys.exit(0)
+    except Exception as exc:  # outside any command: click itself, or start-up
+        crashed(exc)
+    finally:
+        try:
+            workflow.finish()
+        except OSError:
+            stdout_closed()

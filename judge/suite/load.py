@@ -132,6 +132,18 @@ class Suite:
     def score_names(self) -> list[str]:
         return [n for m in self.metrics for n in m.score_names()]
 
+    def input_files(self) -> list[Path]:
+        """The files the suite reads: itself, its data, its systems' outputs, its labels (none
+        for a suite built in memory)."""
+        if self.path is None:
+            return []
+        spec, base = self.file_spec, self.base_dir
+        files = [self.path, base / spec.data]
+        files += [base / (s if isinstance(s, str) else s.file) for s in spec.systems.values()]
+        if spec.labels is not None and spec.labels.file is not None:
+            files.append(base / spec.labels.file)
+        return files
+
     def higher_is_better(self) -> dict[str, bool]:
         return {n: h for m in self.metrics for n, h in m.directions().items()}
 
