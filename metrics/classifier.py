@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 from pydantic import Field
 
-from judge.metrics.base import MetricError, MetricParams, TrustRemoteCodeField
+from judge.metrics.base import MetricError, TrustRemoteCodeField
 from judge.metrics.batching import length_batches
+from judge.metrics.device import DeviceParams, Placement, to_device
 from judge.metrics.hf import load_pretrained, max_input_length
 
 # One model input: a text, or a pair (first, second) such as (premise, hypothesis).
@@ -24,7 +25,7 @@ Input = tuple[str, str | None]
 _WORD = re.compile(r"\S+")
 
 
-class ClassifierParams(MetricParams):
+class ClassifierParams(DeviceParams):
     """How a classifier judge runs its model (its ``model`` param is declared by the judge)."""
 
     trust_remote_code: bool = TrustRemoteCodeField()
@@ -70,15 +71,18 @@ class SequenceClassifier:
         trust_remote_code: bool,
         batch_size: int,
         batch_tokens: int,
+        placement: Placement | None = None,
     ) -> None:
         import torch
 
         self.torch = torch
+        self.placement = placement
         self.tokenizer, self.model = load_pretrained(
             "AutoModelForSequenceClassification",
             path,
             trust_remote_code=trust_remote_code,
             reference=reference,
+            placement=placement,
         )
         config = self.model.config
         self.labels = [str(config.id2label[i]) for i in range(int(config.num_labels))]
@@ -91,7 +95,12 @@ class SequenceClassifier:
 
     @classmethod
     def for_params(
-        cls, *, path: Path, reference: str, params: ClassifierParams
+        cls,
+        *,
+        path: Path,
+        reference: str,
+        params: ClassifierParams,
+        placement: Placement | None = None,
     ) -> SequenceClassifier:
         return cls(
             path=path,
@@ -99,6 +108,7 @@ class SequenceClassifier:
             trust_remote_code=params.trust_remote_code,
             batch_size=params.batch_size,
             batch_tokens=params.batch_tokens,
+            placement=placement,
         )
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
@@ -173,8 +183,8 @@ class SequenceClassifier:
             for batch in length_batches(
                 lengths, batch_size=self.batch_size, batch_tokens=self.batch_tokens
             ):
-                tensors = self._tensors([features[i] for i in batch])
-                logits = self.model(**tensors).logits.float().tolist()
+                tensors = to_device(self._tensors([features[i] for i in batch]), self.placement)
+                logits = self.model(**tensors).logits.float().cpu().tolist()
                 self.forward_passes += 1
                 for row, i in enumerate(batch):
                     out[i] = [float(v) for v in logits[row]]

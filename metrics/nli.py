@@ -108,7 +108,10 @@ class NLI(Metric):
         if self._classifier is None:
             assert isinstance(self.params, NLIParams)
             self._classifier = SequenceClassifier.for_params(
-                path=self.models["model"].path, reference=self.params.model, params=self.params
+                path=self.models["model"].path,
+                reference=self.params.model,
+                params=self.params,
+                placement=self.placement,
             )
         return self._classifier
 

@@ -95,7 +95,10 @@ class Toxicity(Metric):
     def classifier(self) -> Classifier:
         if self._classifier is None:
             self._classifier = SequenceClassifier.for_params(
-                path=self.models["model"].path, reference=self.p.model, params=self.p
+                path=self.models["model"].path,
+                reference=self.p.model,
+                params=self.p,
+                placement=self.placement,
             )
         return self._classifier
 
