@@ -86,4 +86,4 @@ def test_onnx_precision_runs_on_the_cpu_only(minilm_path: Path) -> None:
         BERTScore(
             params=BERTScoreParams(model=str(minilm_path), precision="int8", device="cuda"),
             models=model,
-        ).placement  # noqa: B018
+        )
