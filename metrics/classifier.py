@@ -8,7 +8,6 @@ once; an input past the model's length is cut and reported, never cut silently.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,11 +17,10 @@ from pydantic import Field
 from judge.metrics.base import MetricError, TrustRemoteCodeField
 from judge.metrics.batching import length_batches
 from judge.metrics.device import DeviceParams, Placement, to_device
-from judge.metrics.hf import load_pretrained, max_input_length
+from judge.metrics.hf import load_pretrained, max_input_length, token_spans
 
 # One model input: a text, or a pair (first, second) such as (premise, hypothesis).
 Input = tuple[str, str | None]
-_WORD = re.compile(r"\S+")
 
 
 class ClassifierParams(DeviceParams):
@@ -112,15 +110,7 @@ class SequenceClassifier:
         )
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        """Character spans of the tokens of ``text`` (whitespace words for slow tokenizers)."""
-        if getattr(self.tokenizer, "is_fast", False):
-            enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-            return [(int(s), int(e)) for s, e in enc["offset_mapping"]]
-        spans = []
-        for m in _WORD.finditer(text):
-            n = len(self.tokenizer.tokenize(m.group(0)))
-            spans.extend([(m.start(), m.end())] * max(n, 1))
-        return spans
+        return token_spans(self.tokenizer, text)
 
     def _encode(self, items: Sequence[Input]) -> tuple[list[dict[str, list[int]]], list[bool]]:
         """Every input's features (unpadded), and whether it was cut to fit: one tokenizer call

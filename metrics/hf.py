@@ -7,6 +7,7 @@ Nothing here imports torch or transformers at module level: reading a model's ``
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from judge.metrics.base import MetricError
 from judge.metrics.device import Placement
 
 _HUGE = 1_000_000
+_WORD = re.compile(r"\S+")
 
 
 def read_config(path: Path) -> dict[str, Any] | None:
@@ -144,3 +146,15 @@ def _load_error(
         "folder holds the model's config, tokenizer and weights (judge models pull re-fetches "
         "a hub model)"
     )
+
+
+def token_spans(tokenizer: Any, text: str) -> list[tuple[int, int]]:
+    """Character spans of the tokens of ``text`` (whitespace words for slow tokenizers)."""
+    if getattr(tokenizer, "is_fast", False):
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return [(int(s), int(e)) for s, e in enc["offset_mapping"]]
+    spans = []
+    for m in _WORD.finditer(text):
+        n = len(tokenizer.tokenize(m.group(0)))
+        spans.extend([(m.start(), m.end())] * max(n, 1))
+    return spans

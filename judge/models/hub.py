@@ -16,6 +16,7 @@ from typing import Any
 from judge.errors import UserError
 from judge.metrics.hf import read_config
 from judge.metrics.labels import config_labels
+from judge.models import bundled
 from judge.models import locate as models
 
 # Weights in formats no judge loads (TensorFlow, Flax, ONNX, ...) are not fetched.
@@ -61,6 +62,8 @@ def describe(path: Path) -> str:
 
 
 def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
@@ -71,7 +74,7 @@ def available() -> list[ModelEntry]:
         by_target.setdefault(target, []).append(name)
     entries = []
     for target, names in by_target.items():
-        module = target.split(":")[0]
+        module = bundled.PROVIDERS.get(target, (target.split(":")[0], ""))[0]
         origin = f"bundled:{models.BUNDLED_PACKAGES.get(module, module)}"
         also = f"; also named {', '.join(names[1:])}" if len(names) > 1 else ""
         if importlib.util.find_spec(module) is None:
