@@ -17,7 +17,13 @@ from pydantic import Field
 from judge.metrics.base import MetricError, TrustRemoteCodeField
 from judge.metrics.batching import length_batches
 from judge.metrics.device import DeviceParams, Placement, to_device
-from judge.metrics.hf import load_pretrained, max_input_length, token_spans
+from judge.metrics.hf import (
+    load_model,
+    load_pretrained,
+    load_tokenizer,
+    max_input_length,
+    token_spans,
+)
 
 # One model input: a text, or a pair (first, second) such as (premise, hypothesis).
 Input = tuple[str, str | None]
@@ -70,18 +76,32 @@ class SequenceClassifier:
         batch_size: int,
         batch_tokens: int,
         placement: Placement | None = None,
+        tokenizer_from: str | None = None,
     ) -> None:
+        """``tokenizer_from``: a folder or hub id whose tokenizer to use (default: the model's)."""
         import torch
 
         self.torch = torch
         self.placement = placement
-        self.tokenizer, self.model = load_pretrained(
-            "AutoModelForSequenceClassification",
-            path,
-            trust_remote_code=trust_remote_code,
-            reference=reference,
-            placement=placement,
-        )
+        if tokenizer_from is None:
+            self.tokenizer, self.model = load_pretrained(
+                "AutoModelForSequenceClassification",
+                path,
+                trust_remote_code=trust_remote_code,
+                reference=reference,
+                placement=placement,
+            )
+        else:  # a model that names the tokenizer it reads (HHEM: its foundation's)
+            self.tokenizer = load_tokenizer(
+                Path(tokenizer_from), trust_remote_code=False, reference=tokenizer_from
+            )
+            self.model = load_model(
+                "AutoModelForSequenceClassification",
+                path,
+                trust_remote_code=trust_remote_code,
+                reference=reference,
+                placement=placement,
+            )
         config = self.model.config
         self.labels = [str(config.id2label[i]) for i in range(int(config.num_labels))]
         self.max_length = max_input_length(tokenizer=self.tokenizer, config=config)
@@ -99,6 +119,7 @@ class SequenceClassifier:
         reference: str,
         params: ClassifierParams,
         placement: Placement | None = None,
+        tokenizer_from: str | None = None,
     ) -> SequenceClassifier:
         return cls(
             path=path,
@@ -107,6 +128,7 @@ class SequenceClassifier:
             batch_size=params.batch_size,
             batch_tokens=params.batch_tokens,
             placement=placement,
+            tokenizer_from=tokenizer_from,
         )
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:

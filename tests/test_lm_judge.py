@@ -152,7 +152,7 @@ def test_template_mistakes_are_user_errors_before_any_model_loads(
         judge(path, template="{{ answer }}")
     with pytest.raises(MetricError, match="not a valid jinja2 template"):
         judge(path, template="{% if %}")
-    with pytest.raises(MetricError, match="params.chunk is source, which params.template does"):
+    with pytest.raises(MetricError, match=r"params\.chunk is source, which params\.template does"):
         judge(path, template="{{ output }}", chunk="source")
     assert judge(path, template="{{ prompt }} {{ output }}").fields() == {"prompt", "output"}
     sandboxed = judge(path, template="{{ output.__class__.__mro__ }}")

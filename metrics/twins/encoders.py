@@ -185,12 +185,11 @@ from .configuration_hhem_v2 import HHEMv2Config
 
 class HHEMv2ForSequenceClassification(PreTrainedModel):
     config_class = HHEMv2Config
-    _tied_weights_keys = []
-    all_tied_weights_keys = {}
 
     def __init__(self, config):
         super().__init__(config)
         self.t5 = T5ForTokenClassification(AutoConfig.from_pretrained(config.foundation))
+        self.post_init()
 
     def forward(self, **kwargs):
         outputs = self.t5(**kwargs)
