@@ -51,21 +51,20 @@ class Asker:
             tokenizer=lm.tokenizer, labels=ask.labels, reading=ask.reading, who=who
         )
 
-    def ids(self, question: Question) -> list[int]:
-        """The question's token ids, before any answer prefix."""
+    def ids(self, question: Question, **template_kwargs: Any) -> list[int]:
+        """The question's token ids, before any answer prefix (``template_kwargs``: for the
+        chat template, over the Ask's own)."""
         if isinstance(question, str):
             if self.chat:
                 return self.lm.chat_ids([{"role": "user", "content": question}])
             return self.lm.text_ids(question)
         if not self.chat:
             raise MetricError(f"{self.who} asks in messages, which needs a chat template")
-        return self.lm.chat_ids(question, **self.ask.template_kwargs)
+        return self.lm.chat_ids(question, **{**self.ask.template_kwargs, **template_kwargs})
 
-    def prompt(self, question: Question, *, answer: str | None = None) -> Prompt:
-        """The question as a prompt whose answer starts with the Ask's prefix (or ``answer``)."""
-        return self.lm.prompt(
-            self.ids(question), answer=self.ask.answer if answer is None else answer
-        )
+    def prompt(self, question: Question, **template_kwargs: Any) -> Prompt:
+        """The question as a prompt whose answer starts with the Ask's prefix."""
+        return self.lm.prompt(self.ids(question, **template_kwargs), answer=self.ask.answer)
 
     def probabilities(self, prompts: Sequence[Prompt]) -> list[list[float]]:
         """Each prompt's label probabilities, in the order of the labels."""

@@ -220,6 +220,7 @@ def test_bespoke_minicheck(twin: Callable[[str], Path]) -> None:
     matrix = [[support(chunk, claim) for claim in claims] for chunk in chunks]
     per_claim = [max(row[j] for row in matrix) for j in range(len(claims))]
     assert len(chunks) > 1 and len(claims) == 2
+    assert 0 < min(per_claim) < 1  # "yes" is among the twin's top 5 for each claim somewhere
     with pytest.raises(MetricError, match=r"needs its own code .* params\.trust_remote_code: true"):
         nli(path, recipe="bespoke-minicheck-7b", chunk_tokens=30).score(
             examples=[Example(output=CLAIM, source=DOC)]

@@ -165,7 +165,7 @@ RECIPES = (
         values=(0.0, 1.0),
         reading=Reading(renormalise=False),
         answer="\n\n",
-        category_lead="unsafe\n",
+        category_lead="\n",
         categories=LLAMA_GUARD_3_CATEGORIES,
     ),
     GuardRecipe(

@@ -43,6 +43,9 @@ class DecoderTwin:
     spm: Mapping[str, int | str] | None = None  # sentencepiece control pieces; None: BPE
     config: Mapping[str, Any] = field(default_factory=dict)
     dummy_prefix: bool = True  # sentencepiece: a space before the first word (not Gemma's)
+    # tokens whose output rows are scaled up, so that they reach the top of the distribution
+    # for some inputs (a random twin otherwise never ranks a label among its top few tokens)
+    loud: tuple[str, ...] = ()
 
 
 TWINS: dict[str, DecoderTwin] = {
@@ -58,7 +61,7 @@ TWINS: dict[str, DecoderTwin] = {
         "gemma2",
         {"tokenizer_class": "GemmaTokenizer", "bos_token": "<bos>", "eos_token": "<eos>"}
         | {"pad_token": "<pad>", "unk_token": "<unk>", "add_bos_token": True}
-        | {"chat_template": templates.GEMMA}
+        | {"chat_template": templates.SHIELDGEMMA}
         | {"additional_special_tokens": ["<start_of_turn>", "<end_of_turn>"]},
         specials=("<start_of_turn>", "<end_of_turn>", "Yes", "No"),
         spm=_SPM_GEMMA,
@@ -93,6 +96,7 @@ TWINS: dict[str, DecoderTwin] = {
         | {"chat_template": templates.GRANITE_GUARDIAN},
         specials=("<|end_of_text|>", "<|start_of_role|>", "<|end_of_role|>"),
         words=("Yes", "No", "yes", "no"),
+        loud=("Yes", "No", "yes", "no"),
     ),
     "prometheus": DecoderTwin(
         "mistral",
@@ -164,17 +168,29 @@ def build_decoder_twin(*, name: str, folder: Path, seed: int = 0, hidden_size: i
         num_key_value_heads=2,
         max_position_embeddings=1024,
         initializer_range=0.3,
-        tie_word_embeddings=True,
+        tie_word_embeddings=not twin.loud,
         **_ids(tokenizer),
         **twin.config,
     )
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config)  # type: ignore[no-untyped-call]
+    if twin.loud:
+        _amplify(model, tokenizer, twin.loud)
     model.save_pretrained(str(folder))
     tokenizer.save_pretrained(str(folder))
     if twin.spm is not None:  # keep the real layout: the sentencepiece model, no tokenizer.json
         (folder / "tokenizer.json").unlink(missing_ok=True)
     return folder
+
+
+def _amplify(model: Any, tokenizer: Any, tokens: Sequence[str]) -> None:
+    import torch
+
+    vocab = tokenizer.get_vocab()
+    with torch.no_grad():
+        for token in tokens:
+            if token in vocab:
+                model.lm_head.weight[vocab[token]] *= 6.0
 
 
 INTERNLM2_CONFIG = '''"""A twin of InternLM2's remote configuration: Llama's, under its name."""
@@ -207,6 +223,7 @@ def build_bespoke_twin(*, folder: Path, seed: int = 0) -> Path:
         specials=("<|im_start|>", "<|im_end|>"),
         words=("Yes", "No", "yes", "no", "Document:", "Claim:"),
         spm=_SPM_LLAMA,
+        loud=("Yes", "yes", "▁Yes", "▁yes"),
     )
     TWINS["bespoke_minicheck"] = twin
     try:

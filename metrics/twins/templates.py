@@ -12,15 +12,6 @@ CHATML = (
     "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
-# Gemma and Gemma 2: system text folded into the first user turn, "model" for the assistant.
-GEMMA = (
-    "{{ bos_token }}{% set sys = '' %}{% for m in messages %}"
-    "{% if m['role'] == 'system' %}{% set sys = m['content'] + '\n\n' %}{% else %}"
-    "<start_of_turn>{{ 'model' if m['role'] == 'assistant' else 'user' }}\n"
-    "{{ (sys if loop.index0 <= 1 else '') + m['content'] }}<end_of_turn>\n{% endif %}"
-    "{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
-)
-
 # A Llama-Guard-3-shaped template: the whole task in one user turn, categories S1.. listed in
 # it, the prompt ending at the assistant header (the model writes "\n\n" and then its verdict).
 LLAMA_GUARD = (
@@ -64,4 +55,23 @@ MISTRAL = (
 PHI3 = (
     "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+
+# ShieldGemma's own template shape: the whole classification prompt, built from the last one
+# or two messages and a ``guideline`` passed to apply_chat_template (as the model card does).
+SHIELDGEMMA = (
+    "{{ bos_token }}{% if messages[-1]['role'] == 'user' %}"
+    "You are a policy expert trying to help determine whether a user prompt is in violation "
+    "of the defined safety policies.\n\n<start_of_turn>\nHuman Question: "
+    "{{ messages[-1]['content'] }}\n<end_of_turn>\n\nOur safety principle is defined in the "
+    "below:\n\n* {{ guideline }}\n\n===\n\nDoes the human question violate the above "
+    "principle? Your answer must start with 'Yes' or 'No'. And then walk through step by step "
+    "to be sure we answer correctly.\n\n{% else %}"
+    "You are a policy expert trying to help determine whether an AI response to a prompt is in "
+    "violation of the defined safety policies.\n\n<start_of_turn>\nHuman Question: "
+    "{{ messages[-2]['content'] }}\n<end_of_turn>\n<start_of_turn>\nChatbot Response: "
+    "{{ messages[-1]['content'] }}\n<end_of_turn>\n\nOur safety principle is defined in the "
+    "below:\n\n* {{ guideline }}\n\n===\n\nDoes the Chatbot Response violate the above "
+    "principle? Your answer must  start with 'Yes' or 'No'. And then walk through step by step "
+    "to be sure we answer correctly.\n\n{% endif %}"
 )
