@@ -77,11 +77,10 @@ class Asker:
         """Probabilities by label, rounded for the report."""
         return {label: round(p, 6) for label, p in zip(self.ask.labels, probabilities, strict=True)}
 
-    def check_fits(self, prompt: Prompt, *, where: str) -> None:
+    def check_fits(self, prompt: Prompt, *, where: str, fix: str = "shorten it") -> None:
         """A prompt longer than the model reads is an error, never cut silently."""
         if prompt.length > self.lm.max_length:
             raise MetricError(
                 f"{self.who}: {where} is {prompt.length} tokens, more than model "
-                f"'{self.lm.reference}' reads ({self.lm.max_length}); set params.chunk to the "
-                "field to read in chunks, or shorten it"
+                f"'{self.lm.reference}' reads ({self.lm.max_length}); {fix}"
             )

@@ -146,7 +146,9 @@ class LMJudge(Metric):
         if field == "none" or (
             self.p.chunk_tokens is None and prompt.length <= asker.lm.max_length
         ):
-            asker.check_fits(prompt, where="the prompt")
+            asker.check_fits(
+                prompt, where="the prompt", fix="set params.chunk to a field to read in chunks"
+            )
             return [(prompt, None, _text(whole))]
         text = values[field] or ""
         overhead = asker.prompt(self._question({**values, field: ""})).length

@@ -37,6 +37,7 @@ BUILTINS: dict[str, str] = {
     "toxicity": "judge.metrics.toxicity:Toxicity",
     "evaluate": "judge.metrics.hf_evaluate:Evaluate",
     "lm_judge": "judge.metrics.lm_judge:LMJudge",
+    "rubric": "judge.metrics.rubric:Rubric",
 }
 
 

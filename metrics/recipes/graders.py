@@ -34,7 +34,9 @@ class GraderRecipe(Recipe):
     template_without_reference: str = ""
     template_without_inputs: str = ""
     marker: str = "[RESULT]"
+    after_marker: str = " "  # what the model writes between the marker and the score
     parse: str = r"\[RESULT\]\s*\(?\s*([1-5])"
+    input_tags: tuple[str, str] = ("query", "context")  # Flow-Judge: the prompt's, the source's
     scores: tuple[str, ...] = ("1", "2", "3", "4", "5")
 
 
@@ -136,6 +138,7 @@ RECIPES = (
         template=FLOW_JUDGE,
         template_without_inputs=FLOW_JUDGE_WITHOUT_INPUTS,
         marker="<score>",
-        parse=r"<score>\s*([1-5])\s*</score>",
+        after_marker="",
+        parse=r"<score>\s*([1-5])",
     ),
 )

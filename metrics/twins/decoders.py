@@ -46,6 +46,7 @@ class DecoderTwin:
     # tokens whose output rows are scaled up, so that they reach the top of the distribution
     # for some inputs (a random twin otherwise never ranks a label among its top few tokens)
     loud: tuple[str, ...] = ()
+    context: int = 1024  # tokens the twin reads
 
 
 TWINS: dict[str, DecoderTwin] = {
@@ -105,6 +106,7 @@ TWINS: dict[str, DecoderTwin] = {
         specials=(),
         words=("[RESULT]", "Feedback:", *SCORES),
         spm=_SPM_LLAMA,
+        context=4096,
     ),
     "flow_judge": DecoderTwin(
         "phi3",
@@ -115,6 +117,7 @@ TWINS: dict[str, DecoderTwin] = {
         specials=("<|endoftext|>", "<|user|>", "<|end|>", "<|assistant|>"),
         words=("<feedback>", "</feedback>", "<score>", "</score>", *SCORES),
         spm=_SPM_LLAMA,
+        context=4096,
     ),
 }
 
@@ -124,7 +127,7 @@ def _tokenizer(folder: Path, twin: DecoderTwin, seed: int) -> Any:
 
     if twin.spm is None:
         tok = train_bpe(specials=twin.specials, words=twin.words, seed=seed)
-        save_fast(folder, tok, {"model_max_length": 1024, **twin.tokenizer_config})
+        save_fast(folder, tok, {"model_max_length": twin.context, **twin.tokenizer_config})
     else:
         train_spm(
             path=folder / "tokenizer.model",
@@ -135,7 +138,7 @@ def _tokenizer(folder: Path, twin: DecoderTwin, seed: int) -> Any:
             dummy_prefix=twin.dummy_prefix,
             seed=seed,
         )
-        write_config(folder, {"model_max_length": 1024, **twin.tokenizer_config})
+        write_config(folder, {"model_max_length": twin.context, **twin.tokenizer_config})
     return AutoTokenizer.from_pretrained(str(folder))
 
 
@@ -166,7 +169,7 @@ def build_decoder_twin(*, name: str, folder: Path, seed: int = 0, hidden_size: i
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=2,
-        max_position_embeddings=1024,
+        max_position_embeddings=twin.context,
         initializer_range=0.3,
         tie_word_embeddings=not twin.loud,
         **_ids(tokenizer),
