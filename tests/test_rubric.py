@@ -122,7 +122,7 @@ def test_the_references_parsers() -> None:
 
 
 def test_a_grader_needs_a_recipe_and_a_prompt(twin: Callable[[str], Path]) -> None:
-    with pytest.raises(MetricError, match="set params.recipe to prometheus-2 or flow-judge"):
+    with pytest.raises(MetricError, match=r"set params\.recipe to prometheus-2 or flow-judge"):
         rubric(twin("smollm2"))
     with pytest.raises(MetricError, match="describe each score 1, 2, 3, 4 and 5"):
         rubric(twin("smollm2"), recipe="flow-judge", scores={1: "bad", 5: "good"})
