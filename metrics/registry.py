@@ -38,6 +38,7 @@ BUILTINS: dict[str, str] = {
     "evaluate": "judge.metrics.hf_evaluate:Evaluate",
     "lm_judge": "judge.metrics.lm_judge:LMJudge",
     "rubric": "judge.metrics.rubric:Rubric",
+    "spans": "judge.metrics.spans:Spans",
 }
 
 
