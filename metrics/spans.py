@@ -31,7 +31,7 @@ from judge.metrics.base import (
 from judge.metrics.batching import length_batches
 from judge.metrics.chunking import chunks
 from judge.metrics.device import DeviceParams, to_device
-from judge.metrics.hf import load_pretrained, read_config, token_spans
+from judge.metrics.hf import load_pretrained, max_input_length, read_config, token_spans
 from judge.metrics.recipes import check_architecture, choose
 from judge.metrics.recipes.spans import SpanRecipe
 
@@ -116,7 +116,10 @@ class Spans(Metric):
 
     @property
     def max_length(self) -> int:
-        return self.p.max_length or self.recipe.max_length
+        """The recipe's input length (or the param's), within what the model reads."""
+        tokenizer, model = self.loaded()
+        limit = max_input_length(tokenizer=tokenizer, config=model.config, default=1 << 20)
+        return min(self.p.max_length or self.recipe.max_length, limit)
 
     # -- prompts ----------------------------------------------------------------------------
 

@@ -236,7 +236,7 @@ def build_hhem(*, folder: Path, foundation: Path, prompt: str, seed: int = 0) ->
     return folder
 
 
-def build_modernbert_tagger(*, folder: Path, seed: int = 0, max_length: int = 512) -> Path:
+def build_modernbert_tagger(*, folder: Path, seed: int = 0, max_length: int = 2048) -> Path:
     """A ModernBERT token classifier (labels 0: supported, 1: hallucinated) with a BPE
     ``tokenizer.json`` that wraps pairs as ``[CLS] A [SEP] B [SEP]``."""
     import torch
