@@ -16,9 +16,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from judge.reports.analysis.gates import GateResult
+from judge.store.summary import GateVerdict, Summary
 
 __all__ = ["SuiteRun", "assert_gates", "run_suite"]
 
@@ -30,8 +29,8 @@ class SuiteRun:
     suite: str
     run_id: str
     passed: bool
-    gates: list[GateResult]
-    summary: dict[str, Any]
+    gates: list[GateVerdict]
+    summary: Summary
     out_dir: Path
     notes: list[str] = field(default_factory=list)
     gate_lines: list[int | None] = field(default_factory=list)
@@ -41,19 +40,19 @@ class SuiteRun:
         return self.out_dir / "report.html"
 
     @property
-    def failures(self) -> list[GateResult]:
+    def failures(self) -> list[GateVerdict]:
         """Gates that failed and fail the build (``severity: fail``)."""
         return [g for g in self.gates if g.failed]
 
     def mean(self, score: str, system: str) -> float:
         """The mean of ``score`` (such as ``bertscore.f1``) for ``system``."""
-        try:
-            return float(self.summary["metrics"][score][system]["mean"])
-        except KeyError:
-            names = ", ".join(self.summary["metrics"])
-            raise KeyError(f"no score '{score}' for system '{system}' (scores: {names})") from None
+        cell = self.summary.metrics.get(score, {}).get(system)
+        if cell is None or cell.mean is None:
+            names = ", ".join(self.summary.metrics)
+            raise KeyError(f"no score '{score}' for system '{system}' (scores: {names})")
+        return cell.mean
 
-    def gate(self, text: str) -> GateResult:
+    def gate(self, text: str) -> GateVerdict:
         """The result of the gate whose one-line form is ``text``."""
         for g in self.gates:
             if g.gate == text:
@@ -95,11 +94,11 @@ def run_suite(
     )
 
 
-def failure_message(result: GateResult) -> str:
+def failure_message(result: GateVerdict) -> str:
     """A failed gate with the numbers of every system that failed it."""
     lines = [f"gate failed: {result.gate}"]
     failing = [c for c in result.checks if not c.passed]
-    lines += [f"  {c.system}: {c.numbers}" for c in failing] or [f"  {result.detail}"]
+    lines += [f"  {c.system}: {c.detail}" for c in failing] or [f"  {result.detail}"]
     return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
     from judge.api import SuiteRun
-    from judge.reports.analysis.gates import GateResult
+    from judge.store.summary import GateVerdict
 
 _SUITES = pytest.StashKey[set[Path]]()
 _RUNS = pytest.StashKey[list["SuiteRun"]]()
@@ -32,7 +32,7 @@ class JudgeGateWarning(UserWarning):
 
 
 class GateFailed(Exception):
-    def __init__(self, result: GateResult) -> None:
+    def __init__(self, result: GateVerdict) -> None:
         super().__init__(result.gate)
         self.result = result
 
@@ -144,7 +144,7 @@ class JudgeGate(pytest.Item):
         assert isinstance(self.parent, JudgeSuite)
         result = self.parent.outcome().gates[self.index]
         if result.skipped:
-            reasons = sorted({c.numbers for c in result.checks}) or [result.detail]
+            reasons = sorted({c.detail for c in result.checks}) or [result.detail]
             pytest.skip("; ".join(reasons))
         if result.failed:
             raise GateFailed(result)

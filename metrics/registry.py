@@ -12,20 +12,20 @@ only way a suite makes code run, and only code importable from the Python path.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import re
-from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 
 from judge.metrics.base import Metric, MetricError
+from judge.metrics.plugins import Entry, registered
+from judge.metrics.text import did_you_mean
 
 ENTRY_POINT_GROUP = "judge.metrics"
 IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
 BUILTINS: dict[str, str] = {
     "exact_match": "judge.metrics.exact_match:ExactMatch",
+    "facts": "judge.metrics.facts:Facts",
     "rouge": "judge.metrics.rouge:Rouge",
     "bleu": "judge.metrics.sacrebleu_metrics:Bleu",
     "chrf": "judge.metrics.sacrebleu_metrics:ChrF",
@@ -46,26 +46,10 @@ class UnknownMetricError(MetricError):
     """A metric name that no built-in or plug-in provides."""
 
 
-@dataclass(frozen=True)
-class Entry:
-    name: str
-    target: str
-    origin: str  # "builtin" or the distribution that registered it
-
-
 @cache
 def entries() -> dict[str, Entry]:
     """Every registered metric by name; a plug-in may not take a name already taken."""
-    found = {name: Entry(name, target, "builtin") for name, target in BUILTINS.items()}
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
-        if ep.name in found:
-            raise MetricError(
-                f"metric name '{ep.name}' is registered twice: by {found[ep.name].origin} and by "
-                f"{dist} (entry point group '{ENTRY_POINT_GROUP}'); uninstall one of them"
-            )
-        found[ep.name] = Entry(ep.name, ep.value, dist)
-    return found
+    return registered(ENTRY_POINT_GROUP, BUILTINS, kind="metric")
 
 
 def names() -> list[str]:
@@ -74,8 +58,7 @@ def names() -> list[str]:
 
 def suggest(name: str) -> str:
     """A "did you mean" hint for an unknown name, or an empty string."""
-    close = difflib.get_close_matches(name, names(), n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return did_you_mean(name, names(), most=3)
 
 
 def get(name: str) -> type[Metric]:
@@ -119,8 +102,7 @@ def import_metric(path: str) -> type[Metric]:
     cls = getattr(module, attr, None)
     if cls is None:
         found = [n for n, v in vars(module).items() if _is_metric(v) and v is not Metric]
-        close = difflib.get_close_matches(attr, found, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f" (metrics in it: {found or 'none'})"
+        hint = did_you_mean(attr, found) or f" (metrics in it: {found or 'none'})"
         raise MetricError(f"module '{module_name}' has no '{attr}'{hint}")
     if not _is_metric(cls):
         raise MetricError(f"'{path}' is not a subclass of metrics.Metric")

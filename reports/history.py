@@ -14,6 +14,7 @@ from judge.reports.csp import policy
 from judge.reports.outputs import write_atomic, write_run_files
 from judge.reports.render import STYLES, environment, static_text
 from judge.store.sqlite import RunRecord, Store
+from judge.store.summary import Summary
 
 TREND_RUNS = 30  # the index's trend lines show this many recent runs per suite
 
@@ -27,22 +28,31 @@ def open_store(path: Path) -> Store:
     return Store(path)
 
 
+def readable_summary(record: RunRecord) -> Summary | None:
+    """The run's summary; None when it has none or its stored one is not valid (one broken
+    run never stops a listing or an index of the whole store)."""
+    try:
+        return record.summary
+    except UserError:
+        return None
+
+
 def run_row(record: RunRecord) -> dict[str, Any]:
     """One run as the listing shows it."""
-    summary = record.summary or {}
-    gates = [g for g in summary.get("gates", []) if not g.get("skipped")]
-    git = summary.get("git") or {}
+    summary = readable_summary(record)
+    gates = [g for g in summary.gates if not g.skipped] if summary else []
+    broken = summary is None and record.has_summary
     return {
         "run_id": record.run_id,
         "suite": record.suite,
         "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.started)),
-        "status": record.status,
-        "passed": summary.get("passed") if record.summary else None,
-        "items": summary.get("n_items"),
-        "systems": summary.get("systems", record.info.get("systems", [])),
-        "gates_passed": sum(1 for g in gates if g.get("passed")),
+        "status": "unreadable summary" if broken else record.status,
+        "passed": summary.passed if summary else None,
+        "items": summary.n_items if summary else None,
+        "systems": summary.systems if summary else record.info.get("systems", []),
+        "gates_passed": sum(1 for g in gates if g.passed),
         "gates": len(gates),
-        "commit": git.get("commit"),
+        "commit": summary.git.commit if summary and summary.git else None,
         "seconds": (record.finished - record.started) if record.finished else None,
     }
 
@@ -63,7 +73,8 @@ def write_index(
     rendered = []
     for record in records:
         target = out_dir / record.run_id
-        if record.summary is not None and (force or not (target / "report.html").is_file()):
+        done = readable_summary(record) is not None
+        if done and (force or not (target / "report.html").is_file()):
             write_run_files(store=store, run_id=record.run_id, out_dir=target)
             rendered.append(record.run_id)
     html = render_index(records, store_path=store.path, out_dir=out_dir)
@@ -97,25 +108,26 @@ def suite_view(records: Sequence[RunRecord], *, out_dir: Path) -> dict[str, Any]
             else None
         )
         rows.append(row)
-    done = [r for r in records if r.summary][:TREND_RUNS][::-1]
+    summaries = [s for s in map(readable_summary, records) if s is not None]
+    done = summaries[:TREND_RUNS][::-1]
     lines = trends(done)
     systems = list(dict.fromkeys(s for per in lines.values() for s in per))
-    higher = (done[-1].summary or {}).get("higher_is_better", {}) if done else {}
+    higher = done[-1].higher_is_better if done else {}
     return {
         "rows": rows,
         "trends": lines,
-        "runs": [r.run_id for r in done],
+        "runs": [s.run_id for s in done],
         "systems": systems,
         "higher": higher,
     }
 
 
-def trends(records: Sequence[RunRecord]) -> dict[str, dict[str, list[float | None]]]:
-    """``{score: {system: [mean per run, oldest first]}}`` for runs that have a summary."""
+def trends(summaries: Sequence[Summary]) -> dict[str, dict[str, list[float | None]]]:
+    """``{score: {system: [mean per run, oldest first]}}``."""
     out: dict[str, dict[str, list[float | None]]] = {}
-    for index, record in enumerate(records):
-        for name, per_system in (record.summary or {}).get("metrics", {}).items():
+    for index, summary in enumerate(summaries):
+        for name, per_system in summary.metrics.items():
             for system, cell in per_system.items():
-                line = out.setdefault(name, {}).setdefault(system, [None] * len(records))
-                line[index] = cell.get("mean")
+                line = out.setdefault(name, {}).setdefault(system, [None] * len(summaries))
+                line[index] = cell.mean
     return out

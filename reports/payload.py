@@ -19,7 +19,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from judge.reports.rundata import RunData, ScoreTable
+from judge.reports.rundata import RunData
+from judge.store.summary import Summary
+from judge.store.tables import ScoreTable
 
 EVIDENCE_CHUNK = 50  # items per compressed evidence block
 _ESCAPES = (
@@ -124,13 +126,12 @@ def main_payload(
     }
 
 
-def skipped_positions(summary: Mapping[str, Any], ids: Sequence[str]) -> dict[str, list[int]]:
+def skipped_positions(summary: Summary, ids: Sequence[str]) -> dict[str, list[int]]:
     """Per system, the positions of the items whose output was skipped (not scored)."""
     position = {item_id: index for index, item_id in enumerate(ids)}
-    listed = (summary.get("skipped") or {}).get("items") or {}
     return {
         system: sorted(position[i] for i in item_ids if i in position)
-        for system, item_ids in listed.items()
+        for system, item_ids in summary.skipped.items.items()
     }
 
 

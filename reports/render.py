@@ -20,8 +20,9 @@ from judge._version import __version__
 from judge.reports import svg
 from judge.reports.csp import policy
 from judge.reports.payload import evidence_blocks, script_json
-from judge.reports.rundata import PreviousRun, RunData
+from judge.reports.rundata import RunData
 from judge.reports.view import Report, build_report
+from judge.store.refs import ResolvedRun
 
 __all__ = ["RunData", "environment", "render_report", "static_text"]
 
@@ -115,7 +116,7 @@ def static_text(env: jinja2.Environment, names: Sequence[str]) -> str:
 def render_report(
     data: RunData,
     *,
-    previous: PreviousRun | None = None,
+    previous: ResolvedRun | None = None,
     notes: Sequence[str] = (),
     user_templates: Path | None = None,
 ) -> str:

@@ -7,12 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from judge.errors import UserError
-from judge.reports.analysis.aggregate import score_frame, score_table
 from judge.store.sqlite import RunRecord, Store, StoredScore
+from judge.store.summary import Summary
+from judge.store.tables import ScoreTable, table_of
 from judge.suite.data import Item
-
-ScoreTable = dict[str, dict[str, dict[str, float]]]
 
 
 @dataclass(frozen=True)
@@ -52,8 +50,10 @@ class RunData:
         return parsed
 
     @property
-    def summary(self) -> dict[str, Any]:
-        return self.record.summary or {}
+    def summary(self) -> Summary:
+        """The run's summary (only complete runs are loaded)."""
+        assert self.record.summary is not None
+        return self.record.summary
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -63,60 +63,8 @@ class RunData:
     @cached_property
     def table(self) -> ScoreTable:
         """``{score name: {system: {item id: value}}}``."""
-        return score_table(score_frame(self.scores))
+        return table_of((s.metric, s.system, s.item_id, s.values) for s in self.scores)
 
     @property
     def systems(self) -> list[str]:
-        return list(self.summary.get("systems") or self.outputs)
-
-
-@dataclass(frozen=True)
-class PreviousRun:
-    """The run a report compares against: another stored run, or files of one on disk."""
-
-    label: str  # what the user named: a run id or a path
-    summary: dict[str, Any]
-    table: ScoreTable
-    outputs: dict[str, dict[str, str]] = field(default_factory=dict)
-    run_id: str | None = None
-
-
-def resolve_run(store: Store, ref: str, *, suite: str | None = None) -> str:
-    """A run id from ``ref``: a stored run id, or ``latest`` (the newest complete run)."""
-    if ref == "latest":
-        done = [r for r in store.runs(suite=suite) if r.status == "complete"]
-        if not done:
-            scope = f" of suite '{suite}'" if suite else ""
-            raise UserError(f"no complete run{scope} in the store", where=str(store.path))
-        return done[0].run_id
-    record = store.run(ref)
-    if record is None:
-        hint = _close_ids(store, ref)
-        raise UserError(
-            f"no run '{ref}' in the store{hint}; `judge runs` lists them", where=str(store.path)
-        )
-    if record.summary is None:
-        raise UserError(
-            f"run '{ref}' is {record.status} and has no results to report", where=str(store.path)
-        )
-    return ref
-
-
-def previous_run_id(store: Store, run: RunRecord) -> str | None:
-    """The newest complete run of the same suite that started before ``run``."""
-    for other in store.runs(suite=run.suite):
-        if (
-            other.run_id != run.run_id
-            and other.status == "complete"
-            and other.started < run.started
-        ):
-            return other.run_id
-    return None
-
-
-def _close_ids(store: Store, ref: str) -> str:
-    import difflib
-
-    ids = [r.run_id for r in store.runs()]
-    close = difflib.get_close_matches(ref, ids, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+        return list(self.summary.systems or self.outputs)

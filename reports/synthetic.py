@@ -16,16 +16,11 @@ from typing import Any
 import numpy as np
 
 from judge.metrics.base import Score
-from judge.reports.analysis.aggregate import (
-    best_systems,
-    flag_counts,
-    score_frame,
-    score_table,
-    summarize,
-)
-from judge.reports.analysis.baseline import comparison_section, resolve_baseline
-from judge.reports.analysis.gates import evaluate_gates, parse_gate
+from judge.reports.analysis.gates import parse_gate
+from judge.reports.analysis.summarize import RunFacts, build_summary
+from judge.store import refs
 from judge.store.sqlite import Store
+from judge.store.summary import GitInfo, JudgeInfo, Summary
 from judge.suite.data import Item
 
 _WORD_TEXT = (
@@ -141,7 +136,7 @@ def nli_score(output: str, source: str, quality: float, rng: np.random.Generator
         )
     details = {"against": "source", "claims": claims, "chunks": len(spans)}
     if not claims:
-        return Score({"score": 1.0, "contradiction": 0.0}, details, ("empty",))
+        return Score({"score": 0.0, "contradiction": 0.0}, details, ("empty",))
     values = {
         "score": float(np.mean([c["entailment"] for c in claims])),
         # the real judge takes the highest contradiction over every chunk; the best chunk's here
@@ -214,8 +209,7 @@ def write_run(
     seed: int = 0,
     bootstrap: int = 200,
     baseline_run: str | None = None,
-    extra_summary: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Summary:
     """Store a complete run (items, outputs, scores with evidence, summary); return the summary.
 
     ``quality`` (0-1 per system) shifts its scores; a system's outputs keep their cache key, so
@@ -267,7 +261,6 @@ def write_run(
         n_items=len(items),
         baseline_run=baseline_run,
     )
-    summary.update(extra_summary or {})
     store.finish_run(run_id=run_id, summary=summary)
     return summary
 
@@ -289,9 +282,8 @@ def _store_scores(
         key = hashlib.sha256(f"{label}\0{quality}\0{item.id}\0{text}".encode()).hexdigest()
         scored.append((key, _score(label, text, item, quality, rng)))
         rows.append((system, item.id, key))
-    store.put_batch(
-        metric=label, judge=judge["fingerprint"], scored=scored, run_id=run_id, rows=rows
-    )
+    store.put_cache(metric=label, judge=judge["fingerprint"], scored=scored)
+    store.put_run_scores(run_id=run_id, metric=label, rows=rows)
 
 
 def synthetic_summary(
@@ -300,63 +292,40 @@ def synthetic_summary(
     run_id: str,
     suite: str,
     systems: list[str],
-    info: dict[str, Any],
+    info: Mapping[str, Mapping[str, Any]],
     gates: Sequence[Any],
     seed: int,
     bootstrap: int,
     n_items: int,
     baseline_run: str | None = None,
-) -> dict[str, Any]:
-    """The summary ``judge eval`` would write for the stored scores of ``run_id``."""
-    scores = store.scores(run_id)
-    frame = score_frame(scores)
-    metrics = summarize(frame, seed=seed, resamples=bootstrap)
+) -> Summary:
+    """The summary ``judge eval`` would write for the stored scores of ``run_id``: built by
+    :func:`judge.reports.analysis.summarize.build_summary`, as ``judge eval`` builds its own."""
+    judges = {label: JudgeInfo.model_validate(j) for label, j in info.items()}
     higher = {
-        n: bool(j["higher_is_better"]) and n not in INVERTED
-        for j in info.values()
-        for n in j["scores"]
+        name: j.higher_is_better and name not in INVERTED
+        for j in judges.values()
+        for name in j.scores
     }
-    table = score_table(frame)
-    base = resolve_baseline(baseline_run, store=store, suite=suite) if baseline_run else None
-    results = evaluate_gates(
-        [parse_gate(g) for g in gates],
-        scores=table,
+    found = refs.resolve(baseline_run, store=store, suite=suite) if baseline_run else None
+    facts = RunFacts(
+        suite=suite,
+        run_id=run_id,
+        systems=systems,
+        score_names=list(higher),
         higher_is_better=higher,
-        baseline=base.for_gates() if base is not None else None,
+        judges=judges,
+        n_items=n_items,
+        created="2026-01-01T00:00:00+0000",
+        judge_version="test",
+        baseline_system=systems[0],
         seed=seed,
         resamples=bootstrap,
-        systems=systems,
+        git=GitInfo(commit="0123456789abcdef0123456789abcdef01234567", branch="main", dirty=False),
     )
-    return {
-        "suite": suite,
-        "run_id": run_id,
-        "passed": not any(r.failed for r in results),
-        "systems": systems,
-        "metrics": metrics,
-        "gates": [r.to_json() for r in results],
-        "judges": info,
-        "schema_version": 1,
-        "judge_version": "test",
-        "created": "2026-01-01T00:00:00+0000",
-        "n_items": n_items,
-        "baseline_system": systems[0],
-        "higher_is_better": higher,
-        "best": best_systems(metrics, higher),
-        "flags": flag_counts(scores),
-        "work": {"computed": {}, "cached": {}, "seconds": 0.0},
-        "git": {
-            "commit": "0123456789abcdef0123456789abcdef01234567",
-            "branch": "main",
-            "dirty": False,
-        },
-        "skipped": {"reason": "empty output (empty_outputs: skip)", "count": 0, "items": {}},
-        "correction": "holm",
-        "baseline_run": baseline_run,
-        "baseline": (
-            comparison_section(
-                table, base, higher_is_better=higher, changed={}, seed=seed, resamples=bootstrap
-            )
-            if base is not None
-            else None
-        ),
-    }
+    return build_summary(
+        facts=facts,
+        scores=store.scores(run_id),
+        gates=[parse_gate(g) for g in gates],
+        baseline=refs.load(found, store=store) if found is not None else None,
+    )

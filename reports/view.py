@@ -15,10 +15,24 @@ from judge.reports.analysis import comparisons as compare
 from judge.reports.analysis import distributions
 from judge.reports.analysis.violations import item_violations, stored_gates
 from judge.reports.payload import detail_documents, main_payload
-from judge.reports.rundata import PreviousRun, RunData, ScoreTable
+from judge.reports.rundata import RunData
+from judge.store.refs import ResolvedRun
+from judge.store.summary import GateVerdict, JudgeInfo, Summary
+from judge.store.tables import ScoreTable
 
 MAX_TAGS = 40  # the per-tag leaderboard shows the most frequent tags
 MOVES = 10  # items listed per score and direction in "what moved"
+
+
+@dataclass(frozen=True)
+class GateRow:
+    """A gate's verdict as the report lists it: with its position, its metric and how many
+    items break it on their own."""
+
+    verdict: GateVerdict
+    index: int
+    metric: str | None
+    items: int
 
 
 @dataclass
@@ -26,9 +40,9 @@ class Report:
     """The template's context."""
 
     run: RunData
-    summary: dict[str, Any]
+    summary: Summary
     scores: list[dict[str, Any]]
-    gates: list[dict[str, Any]]
+    gates: list[GateRow]
     baseline: str
     paired: list[compare.Paired]
     ties: dict[str, dict[str, compare.Paired]]
@@ -48,10 +62,10 @@ class Report:
     def gate_counts(self) -> dict[str, int]:
         """How many gates passed, failed, failed only as warnings, and were skipped (nothing
         to compare with: a baseline-run gate without a baseline run)."""
-        gates = self.summary.get("gates", [])
-        skipped = [g for g in gates if g.get("skipped")]
-        failed = [g for g in gates if not g.get("passed") and not g.get("skipped")]
-        warned = [g for g in failed if g.get("severity") == "warn"]
+        gates = self.summary.gates
+        skipped = [g for g in gates if g.skipped]
+        failed = [g for g in gates if not g.passed and not g.skipped]
+        warned = [g for g in failed if g.severity == "warn"]
         return {
             "total": len(gates),
             "passed": len(gates) - len(failed) - len(skipped),
@@ -64,22 +78,22 @@ class Report:
     def winners(self) -> list[tuple[str, list[str]]]:
         """Systems with the best mean on some score, most scores first: who wins, where."""
         won: dict[str, list[str]] = {}
-        for name, system in self.summary.get("best", {}).items():
+        for name, system in self.summary.best.items():
             won.setdefault(system, []).append(name)
         return sorted(won.items(), key=lambda kv: -len(kv[1]))
 
 
 def build_report(
-    run: RunData, *, previous: PreviousRun | None = None, notes: Sequence[str] = ()
+    run: RunData, *, previous: ResolvedRun | None = None, notes: Sequence[str] = ()
 ) -> Report:
     summary = run.summary
     table = run.table
-    higher = {name: bool(v) for name, v in summary.get("higher_is_better", {}).items()}
+    higher = summary.higher_is_better
     seed, resamples = int(run.spec.get("seed", 0)), int(run.spec.get("bootstrap", 1000))
     scores = score_infos(summary, table)
-    baseline = str(summary.get("baseline_system") or (run.systems[0] if run.systems else ""))
+    baseline = summary.baseline_system or (run.systems[0] if run.systems else "")
     gates, violations = gate_rows(run, table, higher, previous=gate_baseline(run, previous))
-    judges = distributions.primary_scores(summary.get("judges", {}))
+    judges = distributions.primary_scores(summary.judges)
     agree = distributions.disagreement(
         table, judges=[j for j in judges if j in table], higher_is_better=higher
     )
@@ -105,7 +119,7 @@ def build_report(
         gates=gates,
         baseline=baseline,
         paired=paired,
-        ties=ties_with_best(table, summary.get("best", {}), higher, known=paired, **stat_args),
+        ties=ties_with_best(table, summary.best, higher, known=paired, **stat_args),
         tags=tag_section(run, table, higher, **stat_args),
         charts=distributions.distributions(table),
         agreement=distributions.agreement(
@@ -119,20 +133,19 @@ def build_report(
 
 
 def page_extras(
-    run: RunData, *, scores: list[dict[str, Any]], gates: list[dict[str, Any]], primary: list[str]
+    run: RunData, *, scores: list[dict[str, Any]], gates: list[GateRow], primary: list[str]
 ) -> dict[str, Any]:
     """What the page's script needs besides the columns: judges, defaults, colour scales."""
-    judges = run.summary.get("judges", {})
-    gated = [g["metric"] for g in gates if g.get("metric")]
+    gated = [g.metric for g in gates if g.metric]
     names = [s["name"] for s in scores]
     return {
         "judges": {
-            label: {"metric": info.get("metric", label), "params": info.get("params", {})}
-            for label, info in judges.items()
+            label: {"metric": info.metric or label, "params": info.params}
+            for label, info in run.summary.judges.items()
         },
         "primary": primary,
         "focus": next((m for m in gated if m in names), names[0] if names else None),
-        "gateMetrics": [g.get("metric") for g in gates],
+        "gateMetrics": [g.metric for g in gates],
         "simFloor": similarity_floors(run),
     }
 
@@ -146,7 +159,7 @@ def similarity_floors(
     """
     import numpy as np
 
-    kinds = {label: info.get("metric") for label, info in run.summary.get("judges", {}).items()}
+    kinds = {label: info.metric for label, info in run.summary.judges.items()}
     out = {}
     for label in (label for label, kind in kinds.items() if kind == "bertscore"):
         keys = [k for k in run.evidence if k[0] == label]
@@ -165,14 +178,14 @@ def digits_for(values: Sequence[float]) -> int:
     return 3 if scale <= 1.5 else 2 if scale <= 15 else 1
 
 
-def score_infos(summary: Mapping[str, Any], table: ScoreTable) -> list[dict[str, Any]]:
+def score_infos(summary: Summary, table: ScoreTable) -> list[dict[str, Any]]:
     """Per score name, in the summary's order: its judge, metric, direction and decimals."""
     owner: dict[str, tuple[str, str]] = {}
-    for label, info in summary.get("judges", {}).items():
-        for name in info.get("scores") or [label]:
-            owner[name] = (label, str(info.get("metric", label)))
+    for label, info in summary.judges.items():
+        for name in info.scores or [label]:
+            owner[name] = (label, info.metric or label)
     out = []
-    for name in summary.get("metrics", {}):
+    for name in summary.metrics:
         label, metric = owner.get(name, (name.split(".")[0], name.split(".")[0]))
         values = [v for per in table.get(name, {}).values() for v in per.values()]
         out.append(
@@ -180,21 +193,19 @@ def score_infos(summary: Mapping[str, Any], table: ScoreTable) -> list[dict[str,
                 "name": name,
                 "judge": label,
                 "metric": metric,
-                "higher": bool(summary.get("higher_is_better", {}).get(name, True)),
+                "higher": summary.higher(name),
                 "digits": digits_for(values),
             }
         )
     return out
 
 
-def gate_baseline(run: RunData, previous: PreviousRun | None) -> ScoreTable | None:
+def gate_baseline(run: RunData, previous: ResolvedRun | None) -> ScoreTable | None:
     """The scores of the baseline run the gates were checked against, when ``previous`` is it."""
-    section = run.summary.get("baseline") or {}
-    if previous is None or not section:
+    section = run.summary.baseline
+    if previous is None or section is None:
         return None
-    same = (previous.run_id is not None and previous.run_id == section.get("run_id")) or (
-        previous.label == section.get("location")
-    )
+    same = previous.run_id == section.run_id or previous.location == section.location
     return previous.table if same else None
 
 
@@ -204,13 +215,14 @@ def gate_rows(
     higher: Mapping[str, bool],
     *,
     previous: ScoreTable | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[GateRow], list[dict[str, Any]]]:
     """The summary's gate verdicts with, per gate, the items that break it on their own
     (against ``previous``, the baseline run's scores, for gates on the baseline run)."""
-    verdicts = list(run.summary.get("gates", []))
+    verdicts = run.summary.gates
     parsed = stored_gates(run.spec.get("gates", []))
     position = {item.id: index for index, item in enumerate(run.items)}
-    rows, violations = [], []
+    rows: list[GateRow] = []
+    violations = []
     for index, verdict in enumerate(verdicts):
         gate = parsed[index] if index < len(parsed) else None
         per_system = (
@@ -222,10 +234,8 @@ def gate_rows(
             s: sorted(position[i] for i in ids if i in position) for s, ids in per_system.items()
         }
         count = len({i for ids in indexes.values() for i in ids})
-        rows.append(
-            {**verdict, "index": index, "metric": gate.metric if gate else None, "items": count}
-        )
-        violations.append({"gate": verdict.get("gate", ""), "systems": indexes})
+        rows.append(GateRow(verdict, index, gate.metric if gate else None, count))
+        violations.append({"gate": verdict.gate, "systems": indexes})
     return rows, violations
 
 
@@ -298,20 +308,21 @@ def _mean_bounds(
 
 
 def change_section(
-    run: RunData, previous: PreviousRun, higher: Mapping[str, bool], *, seed: int, resamples: int
+    run: RunData, previous: ResolvedRun, higher: Mapping[str, bool], *, seed: int, resamples: int
 ) -> dict[str, Any]:
     """This run against an earlier one: per score what moved, and the items that moved most."""
     table = run.table
+    before = previous.table or {}
     rows = stored_changes(run, previous, higher)
     if rows is None:
         rows = (
             compare.run_changes(
-                table, previous.table, higher_is_better=higher, seed=seed, resamples=resamples
+                table, before, higher_is_better=higher, seed=seed, resamples=resamples
             )
-            if previous.table
+            if before
             else []
         )
-    moves = compare.biggest_moves(table, previous.table, higher_is_better=higher, limit=MOVES)
+    moves = compare.biggest_moves(table, before, higher_is_better=higher, limit=MOVES)
     texts = {
         (m.system, m.item_id): (
             previous.outputs.get(m.system, {}).get(m.item_id),
@@ -333,40 +344,40 @@ def change_section(
         "means": mean_changes(run.summary, previous.summary),
         "moves": moves,
         "texts": texts,
-        "judges": judge_changes(run.summary, previous.summary),
-        "paired": bool(previous.table),
-        "items": item_overlap(table, previous.table),
+        "judges": judge_changes(run.summary.judges, previous.summary.judges),
+        "paired": bool(before),
+        "items": item_overlap(table, before),
     }
 
 
 def stored_changes(
-    run: RunData, previous: PreviousRun, higher: Mapping[str, bool]
+    run: RunData, previous: ResolvedRun, higher: Mapping[str, bool]
 ) -> list[compare.Paired] | None:
     """The comparison ``judge eval --baseline`` stored in the summary, when ``previous`` is
     that baseline (the same numbers the gates saw; Holm-adjusted here over the table)."""
-    section = run.summary.get("baseline") or {}
-    if not section.get("paired") or gate_baseline(run, previous) is None:
+    section = run.summary.baseline
+    if section is None or not section.paired or gate_baseline(run, previous) is None:
         return None
     rows = []
-    for name, per_system in (section.get("metrics") or {}).items():
+    for name, per_system in section.metrics.items():
         for system, c in per_system.items():
-            if not c.get("n") or c.get("delta") is None:
+            if not c.n or c.delta is None:
                 continue
             rows.append(
                 compare.Paired(
                     metric=name,
                     system=system,
                     baseline="previous run",
-                    n=int(c["n"]),
-                    mean=c["mean"],
-                    baseline_mean=c["baseline_mean"],
-                    diff=c["delta"],
-                    ci_low=c["ci_low"],
-                    ci_high=c["ci_high"],
-                    p=c["p"],
-                    wins=int(c["wins"]),
-                    ties=int(c["ties"]),
-                    losses=int(c["losses"]),
+                    n=c.n,
+                    mean=_number(c.mean),
+                    baseline_mean=_number(c.baseline_mean),
+                    diff=c.delta,
+                    ci_low=_number(c.ci_low),
+                    ci_high=_number(c.ci_high),
+                    p=_number(c.p),
+                    wins=c.wins or 0,
+                    ties=c.ties or 0,
+                    losses=c.losses or 0,
                     higher=bool(higher.get(name, True)),
                 )
             )
@@ -394,34 +405,33 @@ def unchanged_systems(rows: Sequence[compare.Paired]) -> list[str]:
     return [s for s in systems if s not in moved]
 
 
-def mean_changes(current: Mapping[str, Any], before: Mapping[str, Any]) -> list[dict[str, Any]]:
+def mean_changes(current: Summary, before: Summary) -> list[dict[str, Any]]:
     """Per score and system in both summaries: the means before and after (no pairing)."""
     out = []
-    old = before.get("metrics", {})
-    for name, per_system in current.get("metrics", {}).items():
+    for name, per_system in current.metrics.items():
         for system, cell in per_system.items():
-            prior = old.get(name, {}).get(system)
-            if prior is not None:
+            prior = before.metrics.get(name, {}).get(system)
+            if prior is not None and prior.mean is not None and cell.mean is not None:
                 out.append(
-                    {
-                        "metric": name,
-                        "system": system,
-                        "before": prior["mean"],
-                        "after": cell["mean"],
-                    }
+                    {"metric": name, "system": system, "before": prior.mean, "after": cell.mean}
                 )
     return out
 
 
-def judge_changes(current: Mapping[str, Any], before: Mapping[str, Any]) -> list[dict[str, Any]]:
+def judge_changes(
+    current: Mapping[str, JudgeInfo], before: Mapping[str, JudgeInfo]
+) -> list[dict[str, Any]]:
     """Judges whose fingerprint differs between the runs: their scores are not comparable."""
-    old = before.get("judges", {})
     out = []
-    for label, info in current.get("judges", {}).items():
-        prior = old.get(label)
+    for label, info in current.items():
+        prior = before.get(label)
         if prior is None:
             out.append({"judge": label, "reason": "new in this run"})
-        elif prior.get("fingerprint") != info.get("fingerprint"):
-            change = f"{prior.get('fingerprint')} → {info.get('fingerprint')}"
+        elif prior.fingerprint != info.fingerprint:
+            change = f"{prior.fingerprint} → {info.fingerprint}"
             out.append({"judge": label, "reason": f"judge changed: {change}"})
     return out
+
+
+def _number(value: float | None) -> float:
+    return math.nan if value is None else value

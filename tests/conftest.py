@@ -110,6 +110,31 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+def tiny_suite(
+    where: Path,
+    gates: list[object],
+    *,
+    metrics: tuple[str, ...] = ("exact_match",),
+    name: str = "suite.yaml",
+) -> Path:
+    """Suite ``tiny`` in ``where`` (not a temporary folder of its own): ITEMS, a system that
+    answers right (``good``) and one that does not (``bad``)."""
+    write_jsonl(where / "data" / "items.jsonl", ITEMS)
+    for system, text in (("good", "The answer is {}."), ("bad", "No idea about q{}.")):
+        rows = [{"id": r["id"], "output": text.format(r["id"][1:])} for r in ITEMS]
+        write_jsonl(where / "outputs" / f"{system}.jsonl", rows)
+    spec = {
+        "name": "tiny",
+        "data": "data/items.jsonl",
+        "systems": {"good": "outputs/good.jsonl", "bad": "outputs/bad.jsonl"},
+        "metrics": list(metrics),
+        "gates": gates,
+    }
+    path = where / name
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
 @pytest.fixture
 def make_suite(tmp_path: Path) -> Callable[..., Path]:
     """Write a small suite (items, two systems, YAML) and return the suite file's path."""

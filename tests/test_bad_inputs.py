@@ -172,13 +172,35 @@ def empty_store(tmp: Path, make: MakeSuite) -> str:
     return "suite.yaml"
 
 
-def artifact(tmp: Path, make: MakeSuite, scores_csv: str) -> str:
-    """The standard suite, a store, and a baseline run folder (summary.json, scores.csv)."""
+def artifact(
+    tmp: Path, make: MakeSuite, scores_csv: str, summary: dict[str, Any] | None = None
+) -> str:
+    """The standard suite, a store, and a baseline run folder (summary.json, scores.csv);
+    ``summary`` changes fields of its summary (a hand-edited or foreign one)."""
     empty_store(tmp, make)
-    summary = {"suite": "tiny", "run_id": "r0", "metrics": {}, "judges": {}}
-    write(tmp / "main-artifact" / "summary.json", json.dumps(summary))
+    cell = {"mean": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 6}
+    data = {"suite": "tiny", "run_id": "r0", "passed": True, "systems": ["good"]}
+    data |= {"metrics": {"rouge.rouge1": {"good": cell}}, "gates": [], "judges": {}}
+    text = json.dumps(data | (summary or {}))
+    write(tmp / "main-artifact" / "summary.json", text)
     write(tmp / "main-artifact" / "scores.csv", scores_csv)
     return "suite.yaml"
+
+
+NAN_CELL = {"mean": float("nan"), "ci_low": 0.4, "ci_high": 0.6, "n": 6}
+
+
+def foreign(tmp: Path, name: str) -> str:
+    """A JSON file that is no summary, for ``--baseline``."""
+    write(tmp / name, "[1, 2]")
+    return name
+
+
+def tampered(tmp: Path, make: MakeSuite, **fields: Any) -> list[str]:
+    """``--baseline`` naming a summary.json (no scores.csv) whose ``fields`` were changed."""
+    artifact(tmp, make, "system,item_id,metric,value\n", summary=fields)
+    (tmp / "main-artifact" / "scores.csv").unlink()
+    return ["suite.yaml", "--baseline", "main-artifact/summary.json"]
 
 
 def labels(tmp: Path, make: MakeSuite, csv_text: str) -> list[str]:
@@ -785,7 +807,7 @@ CASES = [
         "baseline-not-found",
         lambda t, m: [empty_store(t, m), "--baseline", "nope"],
         STORE,
-        "baseline 'nope' is neither a run in the store",
+        "no run 'nope' in the store judge.db, nor a file or folder",
         validate="skip",
     ),
     Case(
@@ -801,6 +823,34 @@ CASES = [
         ],
         "scores.csv: row 1",
         "value 'nan' is not a finite number",
+        validate="skip",
+    ),
+    Case(
+        "baseline-summary-nan-mean",
+        lambda t, m: tampered(t, m, metrics={"rouge.rouge1": {"good": NAN_CELL}}),
+        "main-artifact/summary.json",
+        'metrics["rouge.rouge1"]["good"].mean: must be a finite number',
+        validate="skip",
+    ),
+    Case(
+        "baseline-summary-wrong-type",
+        lambda t, m: tampered(t, m, gates=[{"gate": "x >= 1", "passed": "yes"}]),
+        "main-artifact/summary.json",
+        "gates[0].passed: Input should be a valid boolean",
+        validate="skip",
+    ),
+    Case(
+        "baseline-summary-newer",
+        lambda t, m: tampered(t, m, schema_version=99),
+        "main-artifact/summary.json",
+        "schema_version 99 is newer than this judge reads",
+        validate="skip",
+    ),
+    Case(
+        "baseline-summary-not-a-summary",
+        lambda t, m: [empty_store(t, m), "--baseline", foreign(t, "main-artifact/list.json")],
+        "main-artifact/list.json",
+        "not a judge summary: a JSON list",
         validate="skip",
     ),
     # -- human labels (judge calibrate) --------------------------------------------------------

@@ -10,16 +10,14 @@ import pytest
 
 from judge.errors import UserError
 from judge.pipeline import evaluate
-from judge.reports.analysis.baseline import (
-    BaselineRun,
-    changed_judges,
-    check_reference,
-    comparison_section,
-    read_scores_csv,
-    resolve_baseline,
-)
+from judge.reports.analysis.baseline import changed_judges, comparison_section
+from judge.reports.analysis.gates import RunBaseline
 from judge.reports.analysis.paired import compare_means, compare_paired
+from judge.store import refs
+from judge.store.refs import ResolvedRun, RunRef, check_reference
 from judge.store.sqlite import Store
+from judge.store.summary import JudgeInfo, ScoreCell, Summary
+from judge.store.tables import ScoreTable, read_scores_csv
 
 
 def test_compare_paired_counts_wins_in_the_score_direction() -> None:
@@ -39,7 +37,7 @@ def test_compare_paired_counts_wins_in_the_score_direction() -> None:
 
 def test_compare_means_uses_standard_errors_from_the_ci() -> None:
     run = {str(i): v for i, v in enumerate([0.70, 0.72, 0.68, 0.71, 0.69])}
-    cell = {"mean": 0.80, "ci_low": 0.78, "ci_high": 0.82, "n": 50}
+    cell = ScoreCell(mean=0.80, ci_low=0.78, ci_high=0.82, n=50)
     cmp = compare_means(run, cell, higher_is_better=True)
     assert not cmp.paired and cmp.delta == pytest.approx(-0.10)
     assert cmp.ci_low < cmp.delta < cmp.ci_high
@@ -52,6 +50,11 @@ def _run(make_suite: Callable[..., Path], tmp_path: Path, **kwargs: object) -> s
     return outcome.result.run_id
 
 
+def resolve_baseline(ref: str, *, store: Store, suite: str) -> ResolvedRun | None:
+    found = refs.resolve(ref, store=store, suite=suite)
+    return refs.load(found, store=store) if found is not None else None
+
+
 def test_resolve_latest_run_id_and_paths(make_suite: Callable[..., Path], tmp_path: Path) -> None:
     store = Store(tmp_path / "j.db")
     assert resolve_baseline("latest", store=store, suite="tiny") is None
@@ -59,16 +62,16 @@ def test_resolve_latest_run_id_and_paths(make_suite: Callable[..., Path], tmp_pa
     second = _run(make_suite, tmp_path, metrics=["exact_match"])
     latest = resolve_baseline("latest", store=store, suite="tiny")
     assert latest is not None and latest.run_id == second and latest.in_store
-    assert latest.scores is not None and set(latest.scores["exact_match"]) == {"good", "bad"}
+    assert latest.table is not None and set(latest.table["exact_match"]) == {"good", "bad"}
     by_id = resolve_baseline(first, store=store, suite="tiny")
     assert by_id is not None and by_id.run_id == first and by_id.source == "store"
     folder = resolve_baseline(str(tmp_path / "out"), store=store, suite="tiny")
-    assert folder is not None and folder.source == "path" and folder.scores == latest.scores
+    assert folder is not None and folder.source == "path" and folder.table == latest.table
     assert folder.in_store  # its run id is in this store
     (tmp_path / "bare").mkdir()
     (tmp_path / "bare" / "summary.json").write_text((tmp_path / "out" / "summary.json").read_text())
     bare = resolve_baseline(str(tmp_path / "bare" / "summary.json"), store=store, suite="tiny")
-    assert bare is not None and bare.scores is None and bare.for_gates().means
+    assert bare is not None and bare.table is None and RunBaseline.of(bare).means
     store.close()
 
 
@@ -76,7 +79,7 @@ def test_resolve_errors_say_what_to_give(make_suite: Callable[..., Path], tmp_pa
     first = _run(make_suite, tmp_path, metrics=["exact_match"])
     store = Store(tmp_path / "j.db")
     with pytest.raises(
-        UserError, match=f"neither a run in the store .*recent runs of tiny: {first}"
+        UserError, match=f"no run .* nor a file or folder; recent runs of tiny: {first}"
     ):
         resolve_baseline("20990101-000000-abcdef", store=store, suite="tiny")
     with pytest.raises(UserError, match="not found: no such file or folder"):
@@ -85,7 +88,7 @@ def test_resolve_errors_say_what_to_give(make_suite: Callable[..., Path], tmp_pa
     with pytest.raises(UserError, match=r"no summary\.json here"):
         resolve_baseline(str(tmp_path / "empty"), store=store, suite="tiny")
     (tmp_path / "empty" / "summary.json").write_text("{not json")
-    with pytest.raises(UserError, match="cannot read the baseline summary"):
+    with pytest.raises(UserError, match="cannot read the summary"):
         resolve_baseline(str(tmp_path / "empty"), store=store, suite="tiny")
     store.close()
 
@@ -115,21 +118,30 @@ def test_read_scores_csv_checks_columns_and_numbers(tmp_path: Path) -> None:
         read_scores_csv(good)
 
 
-def _baseline(summary: dict[str, object], scores: dict[str, object] | None) -> BaselineRun:
-    return BaselineRun(summary, scores, "path", "main/summary.json", in_store=False)  # type: ignore[arg-type]
+def _baseline(summary: dict[str, object], scores: ScoreTable | None) -> ResolvedRun:
+    """A baseline read from a summary file: the contract's minimal form plus ``summary``."""
+    minimal = {"suite": "tiny", "run_id": "r0", "passed": True, "systems": [], "metrics": {}}
+    parsed = Summary.parse(minimal | {"gates": []} | summary, where="main/summary.json")
+    ref = RunRef("main/summary.json", path=Path("main/summary.json"))
+    return ResolvedRun(ref, parsed, scores, "path", "main/summary.json", in_store=False)
+
+
+def _judges(fingerprints: dict[str, str]) -> dict[str, JudgeInfo]:
+    return {label: JudgeInfo(fingerprint=f) for label, f in fingerprints.items()}
 
 
 def test_changed_judges_refuse_unless_allowed() -> None:
     base = _baseline({"judges": {"f1": {"fingerprint": "aaa"}, "old": {"fingerprint": "x"}}}, {})
-    same = {"f1": {"fingerprint": "aaa"}, "new": {"fingerprint": "n"}}
+    same = _judges({"f1": "aaa", "new": "n"})
     assert changed_judges(same, base, allow=False) == {}  # new and gone judges are not changes
-    other = {"f1": {"fingerprint": "bbb"}}
+    other = _judges({"f1": "bbb"})
     with pytest.raises(UserError, match=r"judges changed .*f1 aaa -> bbb.*--allow-judge-change"):
         changed_judges(other, base, allow=False)
-    assert changed_judges(other, base, allow=True) == {"f1": {"baseline": "aaa", "run": "bbb"}}
+    allowed = changed_judges(other, base, allow=True)
+    assert {k: v.to_json() for k, v in allowed.items()} == {"f1": {"baseline": "aaa", "run": "bbb"}}
     unknown = _baseline({"metrics": {}}, {})
     with pytest.raises(UserError, match="f1 unknown -> aaa"):
-        changed_judges(same | {"f1": {"fingerprint": "aaa"}}, unknown, allow=False)
+        changed_judges(same | _judges({"f1": "aaa"}), unknown, allow=False)
 
 
 def test_comparison_section_reports_items_scores_and_systems_on_either_side() -> None:
@@ -143,7 +155,7 @@ def test_comparison_section_reports_items_scores_and_systems_on_either_side() ->
     )
     section = comparison_section(
         scores, base, higher_is_better={"f1": True}, changed={}, seed=0, resamples=200
-    )
+    ).to_json()
     assert section["paired"] is True and section["run_id"] == "r0"
     assert section["items"]["paired"] == 2
     assert section["items"]["only_in_run"] == {"count": 1, "ids": ["q3"]}
@@ -165,7 +177,7 @@ def test_means_only_section_says_so() -> None:
     scores = {"f1": {"a": {"q1": 0.8, "q2": 0.6, "q3": 0.9}}}
     section = comparison_section(
         scores, base, higher_is_better={}, changed={}, seed=0, resamples=200
-    )
+    ).to_json()
     assert section["paired"] is False and "means can be compared" in section["note"]
     assert section["items"] is None
     assert section["metrics"]["f1"]["a"]["paired"] is False

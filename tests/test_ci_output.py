@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from judge.cli.ci_output import github_annotations, markdown_summary, plain_summary
 from judge.reports.analysis.gates import evaluate_gates, parse_gate
+from judge.store.summary import GateVerdict, Summary
 
 SCORES = {
     "f1": {
@@ -28,14 +30,18 @@ SUMMARY = {
 }  # fmt: skip
 
 
-def _results() -> list:  # type: ignore[type-arg]
+def _results() -> list[GateVerdict]:
     return evaluate_gates(
         [parse_gate(g) for g in GATES], scores=SCORES, higher_is_better={"f1": True}
     )
 
 
+def _summary(data: dict[str, Any], results: list[GateVerdict]) -> Summary:
+    return Summary.model_validate(data | {"gates": results, "judges": {}})
+
+
 def test_plain_summary_is_terse_and_carries_the_numbers() -> None:
-    text = plain_summary(SUMMARY, _results(), report="out/report.html")
+    text = plain_summary(_summary(SUMMARY, _results()), report="out/report.html")
     lines = text.splitlines()
     assert lines[0] == "PASS f1 >= 0.1"
     assert lines[1] == "FAIL f1 >= 0.7"
@@ -73,7 +79,7 @@ def test_annotations_point_at_the_gate_line_and_escape(
 
 
 def test_markdown_summary_lists_every_gate_and_system() -> None:
-    md = markdown_summary(SUMMARY, _results(), report="out/report.html")
+    md = markdown_summary(_summary(SUMMARY, _results()), report="out/report.html")
     assert md.startswith("### ❌ judge · tiny\\|suite · FAILED")
     assert "| ❌ | `f1 >= 0.7` | worse | 0.6000 (95% CI " in md
     assert "| ✅ | `f1 >= 0.7` | base |" in md
@@ -84,7 +90,7 @@ def test_markdown_summary_lists_every_gate_and_system() -> None:
 
 
 def test_markdown_summary_shows_the_baseline_comparison() -> None:
-    summary = dict(SUMMARY, passed=True)
+    summary: dict[str, Any] = dict(SUMMARY, passed=True)
     summary["baseline"] = {
         "run_id": "r1", "source": "store", "location": "judge.db", "paired": True, "note": None,
         "judges_changed": {}, "items": {"paired": 4, "only_in_run": {"count": 0, "ids": []},
@@ -92,7 +98,7 @@ def test_markdown_summary_shows_the_baseline_comparison() -> None:
         "metrics": {"f1": {"base": {"mean": 0.8, "baseline_mean": 0.82, "delta": -0.02,
                                     "ci_low": -0.05, "ci_high": 0.01, "p": 0.2, "n": 4}}},
     }  # fmt: skip
-    md = markdown_summary(summary, [], report=None)
+    md = markdown_summary(_summary(summary, []), report=None)
     assert md.startswith("### ✅")
     assert "baseline: run r1 · 4 items paired · 1 only in the baseline (9)" in md
     assert "| f1 | base | 0.820 | 0.800 | -0.0200 (-0.0500 to +0.0100) | 0.2 | 4 |" in md

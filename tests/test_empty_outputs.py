@@ -32,7 +32,7 @@ def test_empty_outputs_are_scored_by_default(
 ) -> None:
     suite = make_suite(metrics=CHEAP, outputs={"good": GOOD, "bad": BAD})
     outcome = evaluate(suite_path=suite, out_dir=tmp_path / "o", store_path=tmp_path / "s.db")
-    summary = outcome.summary
+    summary = outcome.summary.to_json()
     assert summary["skipped"]["count"] == 0
     for name, per_system in summary["metrics"].items():
         assert per_system["good"]["n"] == 6, name

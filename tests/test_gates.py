@@ -15,6 +15,7 @@ from judge.reports.analysis.gates import (
     evaluate_gates,
     parse_gate,
 )
+from judge.store.summary import ScoreCell
 
 
 def test_parse_the_three_forms() -> None:
@@ -87,7 +88,7 @@ def test_threshold_gates_check_every_system() -> None:
     assert "base 0.8000 (95% CI " in results[0].detail
     assert "worse 0.9000 FAIL" in results[1].detail
     assert [c.system for c in results[0].checks if not c.passed] == ["worse"]
-    assert results[0].checks[2].data["n"] == 4
+    assert results[0].checks[2].n == 4
 
 
 def test_threshold_gate_for_some_systems_and_warn() -> None:
@@ -233,8 +234,8 @@ def test_pass_rate_gate_counts_items_and_gives_a_wilson_interval() -> None:
     by_system = {c.system: c for c in result.checks}
     assert by_system["base"].value == 0.75 and by_system["base"].passed  # 0.8, 0.9, 0.8 of 4
     assert by_system["worse"].value == 0.0 and not by_system["worse"].passed
-    assert "3/4 >= 0.8; 95% Wilson 0.3006–0.9544" in by_system["base"].numbers
-    assert by_system["worse"].data["passing"] == 0
+    assert "3/4 >= 0.8; 95% Wilson 0.3006–0.9544" in by_system["base"].detail
+    assert by_system["worse"].passing == 0
 
 
 def _two_systems(a: list[float], b: list[float]) -> dict[str, dict[str, dict[str, float]]]:
@@ -288,7 +289,7 @@ def test_significant_gate_needs_both_a_large_and_a_significant_drop() -> None:
         "p="
         in evaluate_gates([gate], scores=big_unsure, higher_is_better={"m": True})[0]
         .checks[0]
-        .numbers
+        .detail
     )
 
 
@@ -331,7 +332,7 @@ def test_holm_adjusts_across_every_significant_check_of_the_build() -> None:
     assert raw[0].checks[0].p_adjusted == pytest.approx(p_b)
     # the warn gate is its own family of one: its p is not adjusted
     assert holm[2].checks[0].p_adjusted == pytest.approx(holm[2].checks[0].p)
-    assert "Holm" in holm[0].checks[0].numbers
+    assert "Holm" in holm[0].checks[0].detail
 
 
 # -- baseline runs -------------------------------------------------------------------------------
@@ -342,9 +343,9 @@ def test_baseline_run_gate_pairs_items_and_reports_missing_ones() -> None:
     gate = parse_gate("f1 drop vs baseline run <= 0.01 for base")
     (result,) = evaluate_gates([gate], scores=SCORES, higher_is_better=HIGHER, baseline=base)
     (check,) = result.checks
-    assert result.passed and check.data["n"] == 3
-    assert check.data["missing_in_run"] == 1 and check.data["missing_in_baseline"] == 1
-    assert "1 item(s) only in the baseline, 1 only in this run" in check.numbers
+    assert result.passed and check.n == 3
+    assert check.missing_in_run == 1 and check.missing_in_baseline == 1
+    assert "1 item(s) only in the baseline, 1 only in this run" in check.detail
     worse = parse_gate("f1 drop vs baseline run <= 0.01 for worse")
     (result,) = evaluate_gates([worse], scores=SCORES, higher_is_better=HIGHER, baseline=base)
     assert result.checks[0].skipped and "no f1 scores for worse in run r1" in result.detail
@@ -358,13 +359,13 @@ def test_baseline_run_gate_without_a_baseline_is_skipped() -> None:
 
 
 def test_baseline_run_gate_on_means_only_is_unpaired() -> None:
-    means = {"f1": {"worse": {"mean": 0.8, "ci_low": 0.75, "ci_high": 0.85, "n": 4}}}
+    means = {"f1": {"worse": ScoreCell(mean=0.8, ci_low=0.75, ci_high=0.85, n=4)}}
     base = RunBaseline("summary.json", scores=None, means=means)
     gate = parse_gate("f1 drop vs baseline run <= 0.05 significant for worse")
     (result,) = evaluate_gates([gate], scores=SCORES, higher_is_better=HIGHER, baseline=base)
     (check,) = result.checks
     assert not result.passed
-    assert "means only, unpaired" in check.numbers
+    assert "means only, unpaired" in check.detail
     assert check.value == pytest.approx(0.6 - 0.8)
     assert check.p is not None and check.p < 0.001
 

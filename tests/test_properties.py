@@ -185,7 +185,7 @@ def test_any_outputs_are_scored_stored_and_reported(
     skipped = sum(1 for t in outputs if not t.strip()) if empty == "skip" else 0
     lines = (run / "out" / "scores.csv").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 + (2 * 4 - 2 * skipped) * 7
-    assert outcome.summary["skipped"]["count"] == 2 * skipped
+    assert outcome.summary.skipped.count == 2 * skipped
     assert "</html>" in (run / "out" / "report.html").read_text(encoding="utf-8")
 
 

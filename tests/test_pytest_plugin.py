@@ -10,30 +10,11 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from conftest import ITEMS, write_jsonl
+from conftest import tiny_suite
 
 import judge
 
 pytest_plugins = ["pytester"]
-
-
-def _suite(where: Path, gates: list[object], name: str = "suite.yaml") -> Path:
-    import yaml
-
-    write_jsonl(where / "data" / "items.jsonl", ITEMS)
-    for system, text in (("good", "The answer is {}."), ("bad", "No idea about q{}.")):
-        rows = [{"id": r["id"], "output": text.format(r["id"][1:])} for r in ITEMS]
-        write_jsonl(where / "outputs" / f"{system}.jsonl", rows)
-    spec = {
-        "name": "tiny",
-        "data": "data/items.jsonl",
-        "systems": {"good": "outputs/good.jsonl", "bad": "outputs/bad.jsonl"},
-        "metrics": ["exact_match"],
-        "gates": gates,
-    }
-    path = where / name
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
 
 
 def test_the_plugin_is_registered_as_a_pytest11_entry_point() -> None:
@@ -42,7 +23,7 @@ def test_the_plugin_is_registered_as_a_pytest11_entry_point() -> None:
 
 
 def test_each_gate_is_a_test_one_passes_one_fails(pytester: pytest.Pytester) -> None:
-    _suite(pytester.path, ["exact_match >= 0.5 for good", "exact_match >= 0.5"])
+    tiny_suite(pytester.path, ["exact_match >= 0.5 for good", "exact_match >= 0.5"])
     result = pytester.runpytest_subprocess("--judge", "suite.yaml", "-p", "no:cacheprovider", "-v")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
@@ -59,7 +40,7 @@ def test_each_gate_is_a_test_one_passes_one_fails(pytester: pytest.Pytester) -> 
 
 
 def test_warn_gates_warn_and_run_gates_without_a_baseline_skip(pytester: pytest.Pytester) -> None:
-    _suite(pytester.path, ["warn: exact_match >= 0.9", "exact_match drop vs baseline run <= 0"])
+    tiny_suite(pytester.path, ["warn: exact_match >= 0.9", "exact_match drop vs baseline run <= 0"])
     result = pytester.runpytest_subprocess("--judge", "suite.yaml", "-p", "no:cacheprovider", "-rs")
     result.assert_outcomes(passed=1, skipped=1, warnings=1)
     result.stdout.fnmatch_lines(["*JudgeGateWarning: warning gate: warn: exact_match >= 0.9*"])
@@ -67,7 +48,7 @@ def test_warn_gates_warn_and_run_gates_without_a_baseline_skip(pytester: pytest.
 
 
 def test_baseline_option_and_out_dir(pytester: pytest.Pytester) -> None:
-    _suite(pytester.path, ["exact_match drop vs baseline run <= 0 significant"])
+    tiny_suite(pytester.path, ["exact_match drop vs baseline run <= 0 significant"])
     args = ["--judge", "suite.yaml", "-p", "no:cacheprovider", "--judge-store", "ci.db"]
     pytester.runpytest_subprocess(*args).assert_outcomes(skipped=1)
     again = pytester.runpytest_subprocess(
@@ -79,7 +60,7 @@ def test_baseline_option_and_out_dir(pytester: pytest.Pytester) -> None:
 
 
 def test_a_broken_suite_is_one_collection_error(pytester: pytest.Pytester) -> None:
-    _suite(pytester.path, ["bleu >= 10"])
+    tiny_suite(pytester.path, ["bleu >= 10"])
     result = pytester.runpytest_subprocess("--judge", "suite.yaml", "-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*error: *suite.yaml:*gates[[]0[]]: gate on 'bleu'*"])
@@ -87,7 +68,7 @@ def test_a_broken_suite_is_one_collection_error(pytester: pytest.Pytester) -> No
 
 
 def test_without_the_option_nothing_is_collected(pytester: pytest.Pytester) -> None:
-    _suite(pytester.path, ["exact_match >= 0.5"])
+    tiny_suite(pytester.path, ["exact_match >= 0.5"])
     pytester.makepyfile("def test_plain():\n    assert True\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

@@ -28,6 +28,7 @@ def ray_engine() -> Iterator[Any]:
     from judge.run.ray_engine import RayEngine
 
     ray.init(
+        address="local",  # a cluster of its own, whatever `ray start` left on this machine
         num_cpus=2,
         include_dashboard=False,
         logging_level=logging.WARNING,
@@ -66,8 +67,8 @@ def test_example_suite_scores_equal_the_local_engine(ray_engine: Any, tmp_path: 
     )
     scores_csv = (tmp_path / "l" / "scores.csv").read_text()
     assert (tmp_path / "r" / "scores.csv").read_text() == scores_csv
-    assert remote.summary["metrics"] == local.summary["metrics"]
-    assert remote.summary["judges"] == local.summary["judges"]
+    assert remote.summary.metrics == local.summary.metrics
+    assert remote.summary.judges == local.summary.judges
 
 
 def test_batches_stream_back_in_order(

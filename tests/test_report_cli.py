@@ -37,7 +37,8 @@ def test_report_rerenders_a_stored_run(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"run run-1: report: {Path('r1') / 'report.html'}"
     assert stored is not None
-    assert json.loads((tmp_path / "r1" / "summary.json").read_text()) == stored.summary
+    assert stored.summary is not None
+    assert json.loads((tmp_path / "r1" / "summary.json").read_text()) == stored.summary.to_json()
     assert 'id="changes"' not in (tmp_path / "r1" / "report.html").read_text()
     proc = judge("report", "latest", "--out", "r2", "--baseline", "run-1", cwd=tmp_path)
     assert proc.returncode == 0 and "run run-2" in proc.stdout
@@ -73,9 +74,10 @@ def test_report_user_errors(tmp_path: Path) -> None:
     assert not (tmp_path / "judge.db").exists()  # nothing created by looking
     build_store(tmp_path / "judge.db", n_items=4, hostile=False).close()
     proc = judge("report", "run-3", "--out", "x", cwd=tmp_path)
-    assert proc.returncode == 2 and "no run 'run-3' in the store; did you mean" in proc.stderr
+    assert proc.returncode == 2 and "no run 'run-3' in the store judge.db" in proc.stderr
+    assert "did you mean 'run-" in proc.stderr
     proc = judge("report", "run-2", "--out", "x", "--baseline", "nope", cwd=tmp_path)
-    assert proc.returncode == 2 and "nope: not a run id in the store" in proc.stderr
+    assert proc.returncode == 2 and "no run 'nope' in the store judge.db" in proc.stderr
     assert "Traceback" not in proc.stderr
     proc = judge("report", "--out", "x", cwd=tmp_path)
     assert proc.returncode == 2 and "give a RUN" in proc.stderr
@@ -107,8 +109,7 @@ def test_eval_with_a_baseline_reports_the_numbers_the_gates_saw(
     """``judge eval --baseline`` stores the comparison; the report shows exactly those numbers,
     and computing them afresh (``judge report --baseline``) gives the same."""
     from judge.reports.analysis import comparisons as compare
-    from judge.reports.outputs import recorded_baseline
-    from judge.reports.previous import load_previous
+    from judge.reports.outputs import compared_with, recorded_baseline
     from judge.reports.rundata import RunData
     from judge.reports.view import build_report
     from judge.store.sqlite import Store
@@ -128,8 +129,8 @@ def test_eval_with_a_baseline_reports_the_numbers_the_gates_saw(
         run = RunData.load(store, summary["run_id"])
         ref = recorded_baseline(run.summary)
         assert ref == summary["baseline_run"]
-        previous, note = load_previous(store, str(ref), current=run, strict=True)
-        assert previous is not None and note is None
+        previous, note = compared_with(store, run, str(ref))
+        assert previous is not None and previous.table is not None and note is None
         report = build_report(run, previous=previous)
     finally:
         store.close()

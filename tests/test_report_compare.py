@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from judge.reports.analysis.paired import compare_paired
 from judge.reports.analysis.violations import item_violations, stored_gates
 from judge.reports.payload import script_json
 from judge.reports.view import digits_for, judge_changes, unchanged_systems
+from judge.store.summary import JudgeInfo
 
 
 def table_of(**systems: list[float]) -> dict[str, dict[str, float]]:
@@ -137,9 +139,9 @@ def test_agreement_orients_scores_before_correlating() -> None:
 
 def test_primary_scores_pick_f1() -> None:
     judges = {
-        "bertscore": {"scores": ["bertscore.precision", "bertscore.recall", "bertscore.f1"]},
-        "rouge": {"scores": ["rouge.rouge1", "rouge.rouge2"]},
-        "nli": {},
+        "bertscore": JudgeInfo(scores=["bertscore.precision", "bertscore.recall", "bertscore.f1"]),
+        "rouge": JudgeInfo(scores=["rouge.rouge1", "rouge.rouge2"]),
+        "nli": JudgeInfo(),
     }
     assert distributions.primary_scores(judges) == ["bertscore.f1", "rouge.rouge1", "nli"]
 
@@ -174,8 +176,8 @@ def test_digits_follow_the_scale() -> None:
 
 
 def test_judge_changes_flag_new_and_changed_judges() -> None:
-    now = {"judges": {"a": {"fingerprint": "1"}, "b": {"fingerprint": "2"}, "c": {}}}
-    before = {"judges": {"a": {"fingerprint": "1"}, "b": {"fingerprint": "9"}}}
+    now = {"a": JudgeInfo(fingerprint="1"), "b": JudgeInfo(fingerprint="2"), "c": JudgeInfo()}
+    before = {"a": JudgeInfo(fingerprint="1"), "b": JudgeInfo(fingerprint="9")}
     changes = {c["judge"]: c["reason"] for c in judge_changes(now, before)}
     assert set(changes) == {"b", "c"}
     assert "9 → 2" in changes["b"] and changes["c"] == "new in this run"
@@ -218,15 +220,27 @@ def test_paired_table_agrees_with_the_gate_arithmetic() -> None:
     )
 
 
+def permutation_p(diffs: Any, *, seed: int = 0) -> float:
+    """Two-sided p of the paired sign-flip test as the report computes it: exact flips up to
+    ``EXACT_PERMUTATION_MAX`` pairs, the normal approximation of their null above."""
+    (p,) = stats.paired_permutation_pvalues_many(
+        [diffs],
+        seed=seed,
+        resamples=compare.PERMUTATIONS,
+        normal_above=compare.EXACT_PERMUTATION_MAX,
+    )
+    return p["two-sided"]
+
+
 def test_permutation_p_approximation_for_many_pairs() -> None:
     rng = np.random.default_rng(1)
     for shift in (0.0, 0.03, 0.06):
         diffs = rng.normal(shift, 0.5, size=1500) + 0.1 * rng.standard_t(3, size=1500)
         exact = stats.paired_permutation_p(diffs, resamples=40_000)
-        assert compare.permutation_p(diffs) == pytest.approx(exact, abs=0.01)
-    assert compare.permutation_p(np.zeros(2000)) == 1.0
+        assert permutation_p(diffs) == pytest.approx(exact, abs=0.01)
+    assert permutation_p(np.zeros(2000)) == 1.0
     small = rng.normal(0.1, 1, size=50)
-    assert compare.permutation_p(small, seed=3) == stats.paired_permutation_p(
+    assert permutation_p(small, seed=3) == stats.paired_permutation_p(
         small, seed=3, resamples=compare.PERMUTATIONS
     )
 

@@ -111,7 +111,7 @@ def test_hostile_text_is_escaped_everywhere(store: Store) -> None:
 def test_leaderboard_and_gates_show_the_summary(store: Store) -> None:
     data = RunData.load(store, "run-2")
     html = render_report(data)
-    summary = data.summary
+    summary = data.summary.to_json()
     for name, per_system in summary["metrics"].items():
         for system, cell in per_system.items():
             found = re.search(
@@ -147,7 +147,7 @@ def test_baseline_run_from_the_summary_is_compared(store: Store) -> None:
 
 
 def test_baseline_problems(store: Store, tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="not a run id in the store"):
+    with pytest.raises(UserError, match="no run 'run-9' in the store"):
         write_run_files(store=store, run_id="run-2", out_dir=tmp_path / "x", baseline="run-9")
     with pytest.raises(UserError, match="its own baseline"):
         write_run_files(store=store, run_id="run-2", out_dir=tmp_path / "x", baseline="run-2")
@@ -156,7 +156,9 @@ def test_baseline_problems(store: Store, tmp_path: Path) -> None:
     # a baseline named in the summary that is gone: a note in the report, not a failure
     record = store.run("run-2")
     assert record is not None and record.summary is not None
-    store.finish_run(run_id="run-2", summary={**record.summary, "baseline_run": "gone"})
+    store.finish_run(
+        run_id="run-2", summary=record.summary.model_copy(update={"baseline_run": "gone"})
+    )
     html = write_run_files(store=store, run_id="run-2", out_dir=tmp_path / "y")[-1].read_text()
     assert "cannot compare with the baseline run &#39;gone&#39;" in html
     assert 'id="changes"' not in html
@@ -213,9 +215,8 @@ def test_stored_nan_in_evidence_reaches_the_page_as_null(tmp_path: Path) -> None
         ("k1", Score(values={"": 0.5}, details={"similarity": [float("nan"), 0.5], "t": "NaN"})),
         ("k2", Score(values={"": 0.7}, details={}, flags=("truncated",))),
     ]
-    store.put_batch(
-        metric="m", judge="j", scored=scored, run_id="n", rows=[("s", "a", "k1"), ("s", "b", "k2")]
-    )
+    store.put_cache(metric="m", judge="j", scored=scored)
+    store.put_run_scores(run_id="n", metric="m", rows=[("s", "a", "k1"), ("s", "b", "k2")])
     info = {"m": {**synthetic.judge_info("similarity"), "scores": ["m"]}}
     summary = synthetic.synthetic_summary(
         store,
@@ -238,7 +239,7 @@ def test_synthetic_runs_are_shaped_like_the_real_judges(store: Store) -> None:
     """judge.reports.synthetic stands in for real judges: their score names and directions."""
     from judge.metrics import registry
 
-    summary = RunData.load(store, "run-2").summary
+    summary = RunData.load(store, "run-2").summary.to_json()
     for label in ("bertscore", "nli", "toxicity", "similarity"):
         cls = registry.get(label)
         directions = cls.directions(cls.Params())

@@ -77,11 +77,9 @@ def test_changed_params_change_the_judge(
         out_dir=tmp_path / "2",
         store_path=store,
     )
-    assert (
-        one.result.judges["constant"]["fingerprint"] != two.result.judges["constant"]["fingerprint"]
-    )
+    assert one.result.judges["constant"].fingerprint != two.result.judges["constant"].fingerprint
     assert two.result.computed == {"constant": 12}
-    assert two.summary["metrics"]["constant"]["good"]["mean"] == 0.75
+    assert two.summary.metrics["constant"]["good"].mean == 0.75
 
 
 def test_the_store_keeps_runs_for_reports(

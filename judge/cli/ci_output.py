@@ -1,21 +1,21 @@
 """What CI reads: a terse plain summary, GitHub annotations and a GitHub step-summary in markdown.
 
-Pure functions from a run's summary and gate results to text; the CLI decides where it goes
+Pure functions from a run's typed summary to text; the CLI decides where it goes
 (stdout; ``$GITHUB_STEP_SUMMARY`` when GitHub Actions sets it).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from judge.reports.analysis.gates import Check, GateResult
+from judge.store.summary import BaselineSection, GateCheck, GateVerdict, Summary
 
 
-def verdict_word(result: GateResult, check: Check | None = None) -> str:
-    item: Check | GateResult = check if check is not None else result
+def verdict_word(result: GateVerdict, check: GateCheck | None = None) -> str:
+    item: GateCheck | GateVerdict = check if check is not None else result
     if item.skipped:
         return "SKIP"
     if item.passed:
@@ -23,12 +23,12 @@ def verdict_word(result: GateResult, check: Check | None = None) -> str:
     return "WARN" if result.severity == "warn" else "FAIL"
 
 
-def counts(results: Sequence[GateResult]) -> dict[str, int]:
+def counts(results: Sequence[GateVerdict]) -> dict[str, int]:
     words = [verdict_word(r) for r in results]
     return {w: words.count(w) for w in ("PASS", "FAIL", "WARN", "SKIP")}
 
 
-def gate_lines(results: Sequence[GateResult]) -> list[str]:
+def gate_lines(results: Sequence[GateVerdict]) -> list[str]:
     """One line per gate; under a gate that did not pass, one line per system that did not."""
     lines = []
     for r in results:
@@ -36,48 +36,48 @@ def gate_lines(results: Sequence[GateResult]) -> list[str]:
         if r.passed and not r.skipped:
             continue
         shown = [c for c in r.checks if not c.passed or c.skipped]
-        reasons = {c.numbers for c in shown}
+        reasons = {c.detail for c in shown}
         if len(shown) > 1 and len(reasons) == 1 and all(c.skipped for c in shown):
             lines.append(f"     {reasons.pop()}")  # one reason for every system
         else:
-            lines += [f"     {c.system}: {c.numbers}" for c in shown]
+            lines += [f"     {c.system}: {c.detail}" for c in shown]
         if not r.checks:
             lines.append(f"     {r.detail}")
     return lines
 
 
-def plain_summary(
-    summary: Mapping[str, Any], results: Sequence[GateResult], *, report: Path | str | None
-) -> str:
+def plain_summary(summary: Summary, *, report: Path | str | None) -> str:
     """The terse text CI logs show: gates, what failed with its numbers, baseline, verdict."""
+    results = summary.gates
     lines = gate_lines(results)
-    base = summary.get("baseline")
-    if base:
-        lines.append("baseline: " + baseline_line(base))
+    if summary.baseline is not None:
+        lines.append("baseline: " + baseline_line(summary.baseline))
     n = counts(results)
-    verdict = "passed" if summary.get("passed") else "FAILED"
+    verdict = "passed" if summary.passed else "FAILED"
     tally = f"{len(results)} gates: {n['PASS']} passed, {n['FAIL']} failed"
     for word, name in (("WARN", "warned"), ("SKIP", "skipped")):
         tally += f", {n[word]} {name}" if n[word] else ""
     tail = f" · report: {report}" if report is not None else ""
-    lines.append(f"{verdict} · {summary.get('suite')} · {tally}{tail}")
+    lines.append(f"{verdict} · {summary.suite} · {tally}{tail}")
     return "\n".join(lines)
 
 
-def baseline_line(base: Mapping[str, Any]) -> str:
-    who = f"run {base['run_id']}" if base.get("source") == "store" else str(base.get("location"))
-    items = base.get("items")
+def baseline_line(base: BaselineSection) -> str:
+    who = f"run {base.run_id}" if base.source == "store" else base.location
+    items = base.items
     if items is None:
         return f"{who} (means only: no scores.csv, unpaired comparison)"
-    text = f"{who} · {items['paired']} items paired"
-    sides = (("only_in_run", "only in this run"), ("only_in_baseline", "only in the baseline"))
-    for key, words in sides:
-        count = items[key]["count"]
-        if count:
-            shown = ", ".join(items[key]["ids"][:5]) + (" ..." if count > 5 else "")
-            text += f" · {count} {words} ({shown})"
-    if base.get("judges_changed"):
-        text += f" · judges changed: {', '.join(base['judges_changed'])}"
+    text = f"{who} · {items.paired} items paired"
+    sides = (
+        (items.only_in_run, "only in this run"),
+        (items.only_in_baseline, "only in the baseline"),
+    )
+    for listed, words in sides:
+        if listed.count:
+            shown = ", ".join(listed.ids[:5]) + (" ..." if listed.count > 5 else "")
+            text += f" · {listed.count} {words} ({shown})"
+    if base.judges_changed:
+        text += f" · judges changed: {', '.join(base.judges_changed)}"
     return text
 
 
@@ -93,7 +93,7 @@ def _escape_property(text: str) -> str:
 
 
 def github_annotations(
-    results: Sequence[GateResult],
+    results: Sequence[GateVerdict],
     *,
     suite_file: Path | str | None = None,
     lines: Sequence[int | None] = (),
@@ -111,7 +111,7 @@ def github_annotations(
             line = lines[index] if index < len(lines) else None
             if line is not None:
                 props.insert(1, f"line={line}")
-        failing = [f"{c.system}: {c.numbers}" for c in r.checks if not c.passed]
+        failing = [f"{c.system}: {c.detail}" for c in r.checks if not c.passed]
         message = "; ".join(failing) or r.detail
         commands.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
     return commands
@@ -136,17 +136,16 @@ def _num(value: Any, spec: str = ".3f") -> str:
     return "–" if value is None else format(float(value), spec)
 
 
-def markdown_summary(
-    summary: Mapping[str, Any], results: Sequence[GateResult], *, report: Path | str | None
-) -> str:
+def markdown_summary(summary: Summary, *, report: Path | str | None) -> str:
     """A GitHub step summary: verdict, every gate per system, means, the baseline comparison."""
-    ok = bool(summary.get("passed"))
+    results = summary.gates
+    ok = summary.passed
     verdict = "passed" if ok else "FAILED"
-    out = [f"### {'✅' if ok else '❌'} judge · {_cell(summary.get('suite'))} · {verdict}", ""]
-    meta = f"run `{summary.get('run_id')}` · {len(summary.get('systems', []))} systems · "
-    meta += f"{summary.get('n_items')} items"
-    if summary.get("baseline"):
-        meta += f" · baseline: {_cell(baseline_line(summary['baseline']))}"
+    out = [f"### {'✅' if ok else '❌'} judge · {_cell(summary.suite)} · {verdict}", ""]
+    meta = f"run `{summary.run_id}` · {len(summary.systems)} systems · "
+    meta += f"{summary.n_items} items"
+    if summary.baseline is not None:
+        meta += f" · baseline: {_cell(baseline_line(summary.baseline))}"
     out += [meta, ""]
     if results:
         out += ["| | gate | system | numbers |", "|---|---|---|---|"]
@@ -155,47 +154,50 @@ def markdown_summary(
             for c in r.checks or (None,):
                 icon = icons[verdict_word(r, c)]
                 system = c.system if c is not None else ""
-                numbers = c.numbers if c is not None else r.detail
+                numbers = c.detail if c is not None else r.detail
                 out.append(f"| {icon} | `{_cell(r.gate)}` | {_cell(system)} | {_cell(numbers)} |")
         out.append("")
     out += _means_table(summary)
-    if summary.get("baseline"):
-        out += _baseline_table(summary["baseline"])
+    if summary.baseline is not None:
+        out += _baseline_table(summary.baseline)
     if report is not None:
         out += [f"Report: `{report}` (in the run's artifact)", ""]
     return "\n".join(out) + "\n"
 
 
-def _means_table(summary: Mapping[str, Any]) -> list[str]:
-    systems = list(summary.get("systems", []))
+def _means_table(summary: Summary) -> list[str]:
+    systems = summary.systems
     rows = ["<details><summary>Means per system (95% CI)</summary>", ""]
     rows.append("| score | " + " | ".join(map(_cell, systems)) + " |")
     rows.append("|---|" + "---:|" * len(systems))
-    for name, per_system in (summary.get("metrics") or {}).items():
+    for name, per_system in summary.metrics.items():
         cells = []
         for s in systems:
-            c = per_system.get(s, {})
-            interval = f"{_num(c.get('ci_low'))}–{_num(c.get('ci_high'))}"
-            cells.append(f"{_num(c.get('mean'))} ({interval})")
+            c = per_system.get(s)
+            if c is None:
+                cells.append("–")
+                continue
+            interval = f"{_num(c.ci_low)}–{_num(c.ci_high)}"
+            cells.append(f"{_num(c.mean)} ({interval})")
         rows.append(f"| {_cell(name)} | " + " | ".join(cells) + " |")
     return [*rows, "", "</details>", ""]
 
 
-def _baseline_table(base: Mapping[str, Any]) -> list[str]:
+def _baseline_table(base: BaselineSection) -> list[str]:
     rows = [
         "<details><summary>Compared with the baseline</summary>",
         "",
         "| score | system | baseline | this run | Δ (95% CI) | p | n |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for name, per_system in (base.get("metrics") or {}).items():
+    for name, per_system in base.metrics.items():
         for system, c in per_system.items():
-            delta = f"{_num(c.get('delta'), '+.4f')} ({_num(c.get('ci_low'), '+.4f')} to "
-            delta += f"{_num(c.get('ci_high'), '+.4f')})"
+            delta = f"{_num(c.delta, '+.4f')} ({_num(c.ci_low, '+.4f')} to "
+            delta += f"{_num(c.ci_high, '+.4f')})"
             rows.append(
-                f"| {_cell(name)} | {_cell(system)} | {_num(c.get('baseline_mean'))} | "
-                f"{_num(c.get('mean'))} | {delta} | {_num(c.get('p'), '.3g')} | {c.get('n')} |"
+                f"| {_cell(name)} | {_cell(system)} | {_num(c.baseline_mean)} | "
+                f"{_num(c.mean)} | {delta} | {_num(c.p, '.3g')} | {c.n} |"
             )
-    if base.get("note"):
-        rows += ["", f"_{_cell(base['note'])}_"]
+    if base.note:
+        rows += ["", f"_{_cell(base.note)}_"]
     return [*rows, "", "</details>", ""]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, get_args, get_origin
 
 from rich.console import Console
@@ -13,7 +14,13 @@ from judge.cli.ci_output import baseline_line, gate_lines
 from judge.errors import printable
 from judge.metrics.base import Metric, model_param_names
 from judge.models.hub import ModelEntry
-from judge.reports.analysis.gates import GateResult
+from judge.store.summary import (
+    BaselineSection,
+    Calibration,
+    GateVerdict,
+    Interval,
+    Summary,
+)
 
 
 def safe(text: object) -> str:
@@ -26,24 +33,24 @@ def plain(text: object) -> Text:
     return Text(printable(str(text)))
 
 
-def results_table(summary: dict[str, Any]) -> Table:
+def results_table(summary: Summary) -> Table:
     table = Table(
-        title=f"{safe(summary['suite'])} · run {summary['run_id']} · mean (95% CI)",
+        title=f"{safe(summary.suite)} · run {safe(summary.run_id)} · mean (95% CI)",
         title_justify="left",
     )
     table.add_column("score")
-    for system in summary["systems"]:
+    for system in summary.systems:
         table.add_column(safe(system), justify="right")
-    for name, per_system in summary["metrics"].items():
-        arrow = "▲" if summary["higher_is_better"].get(name, True) else "▼"
-        best = summary["best"].get(name)
+    for name, per_system in summary.metrics.items():
+        arrow = "▲" if summary.higher(name) else "▼"
+        best = summary.best.get(name)
         cells = []
-        for system in summary["systems"]:
-            cell = per_system.get(system, {})
-            if cell.get("mean") is None:
+        for system in summary.systems:
+            cell = per_system.get(system)
+            if cell is None or not cell.complete:
                 cells.append("–")
                 continue
-            text = f"{cell['mean']:.3f} ({cell['ci_low']:.3f}–{cell['ci_high']:.3f})"
+            text = f"{cell.mean:.3f} ({cell.ci_low:.3f}–{cell.ci_high:.3f})"
             cells.append(f"[bold]{text}[/bold]" if system == best else text)
         table.add_row(f"{safe(name)} {arrow}", *cells)
     return table
@@ -81,7 +88,7 @@ def runs_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-def print_gates(console: Console, results: list[GateResult]) -> None:
+def print_gates(console: Console, results: Sequence[GateVerdict]) -> None:
     """Each gate's verdict; under a gate that did not pass, the systems that did not."""
     colours = {"PASS": "green", "FAIL": "red", "WARN": "yellow", "SKIP": "cyan"}
     for line in gate_lines(results):
@@ -92,54 +99,52 @@ def print_gates(console: Console, results: list[GateResult]) -> None:
         console.print(text, highlight=False)
 
 
-def print_skipped(console: Console, summary: dict[str, Any]) -> None:
-    skipped = summary.get("skipped", {})
-    if skipped.get("count"):
-        per = ", ".join(f"{safe(s)}: {len(ids)}" for s, ids in skipped["items"].items())
-        console.print(f"[yellow]skipped[/yellow] {skipped['count']} empty outputs ({per})")
+def print_skipped(console: Console, summary: Summary) -> None:
+    skipped = summary.skipped
+    if skipped.count:
+        per = ", ".join(f"{safe(s)}: {len(ids)}" for s, ids in skipped.items.items())
+        console.print(f"[yellow]skipped[/yellow] {skipped.count} empty outputs ({per})")
 
 
 def _fmt(value: float | None, spec: str) -> str:
     return "–" if value is None else format(value, spec)
 
 
-def _interval(cell: dict[str, Any] | None, spec: str = ".3f") -> str:
-    if not cell or cell.get("value") is None:
+def _interval(cell: Interval | None, spec: str = ".3f") -> str:
+    if cell is None or cell.value is None:
         return "–"
-    low, high = cell.get("ci_low"), cell.get("ci_high")
-    text = format(cell["value"], spec)
-    if low is not None and high is not None:
-        text += f" [{format(low, spec)}, {format(high, spec)}]"
+    text = format(cell.value, spec)
+    if cell.ci_low is not None and cell.ci_high is not None:
+        text += f" [{format(cell.ci_low, spec)}, {format(cell.ci_high, spec)}]"
     return text
 
 
-def baseline_table(summary: dict[str, Any]) -> Table:
+def baseline_table(base: BaselineSection) -> Table:
     """This run against the baseline run: the paired difference of every score and system that
     changed (unchanged ones are counted in the caption)."""
-    base = summary["baseline"]
-    kind = "paired by item" if base["paired"] else "means only, unpaired"
+    kind = "paired by item" if base.paired else "means only, unpaired"
     table = Table(
         title=plain(f"vs baseline · {baseline_line(base)} · {kind}"), title_justify="left"
     )
     for column in ("score", "system", "baseline", "this run", "Δ (95% CI)", "p", "n"):
         table.add_column(column, justify="left" if column in ("score", "system") else "right")
     unchanged = 0
-    for name, per_system in base["metrics"].items():
+    for name, per_system in base.metrics.items():
         for system, c in per_system.items():
-            if c["delta"] == 0 and c["ci_low"] == 0 and c["ci_high"] == 0:
+            if c.delta == 0 and c.ci_low == 0 and c.ci_high == 0:
                 unchanged += 1
                 continue
-            delta = _fmt(c["delta"], "+.4f")
-            if c["ci_low"] is not None and c["ci_high"] is not None:
-                delta += f" [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}]"
+            delta = _fmt(c.delta, "+.4f")
+            if c.ci_low is not None and c.ci_high is not None:
+                delta += f" [{c.ci_low:+.4f}, {c.ci_high:+.4f}]"
             table.add_row(
                 plain(name),
                 plain(system),
-                _fmt(c["baseline_mean"], ".3f"),
-                _fmt(c["mean"], ".3f"),
+                _fmt(c.baseline_mean, ".3f"),
+                _fmt(c.mean, ".3f"),
                 delta,
-                _fmt(c["p"], ".3g"),
-                str(c["n"]),
+                _fmt(c.p, ".3g"),
+                str(c.n),
             )
     if unchanged:
         table.caption = f"{unchanged} score × system pairs identical to the baseline, not shown"
@@ -147,39 +152,75 @@ def baseline_table(summary: dict[str, Any]) -> Table:
     return table
 
 
-def calibration_table(summary: dict[str, Any]) -> Table:
+def calibration_table(cal: Calibration) -> Table:
     """The judge card: agreement of every score with the human labels."""
-    cal = summary["calibration"]
-    labels = cal["labels"]
-    positive = labels["positive_from"]
-    kind = labels["kind"] + (f", positive from {positive:g}" if positive is not None else "")
+    labels = cal.labels
+    positive = labels.positive_from
+    kind = labels.kind + (f", positive from {positive:g}" if positive is not None else "")
     title = (
-        f"judge card · labels '{labels['column']}' ({kind}; {labels['n']} labels) from "
-        f"{labels['source']} · [95% CI]; ▼ lower is better, sign flipped"
+        f"judge card · labels '{labels.column}' ({kind}; {labels.n} labels) from "
+        f"{labels.source} · [95% CI]; ▼ lower is better, sign flipped"
     )
     table = Table(title=plain(title), title_justify="left")
     columns = ("score", "n", "Spearman", "Kendall", "Pearson", "ROC-AUC", "best threshold")
     for column in (*columns, "system order"):
         table.add_column(column, justify="left" if column == "score" else "right")
-    for name, card in cal["scores"].items():
-        cut = card.get("threshold")
+    for name, card in cal.scores.items():
+        cut = card.threshold
         threshold = "–"
-        if cut:
+        if cut is not None:
             threshold = (
-                f"{cut['rule']} {cut['value']:.3f} (TPR {cut['tpr']:.2f}, FPR {cut['fpr']:.2f})"
+                f"{cut.rule} {_fmt(cut.value, '.3f')} "
+                f"(TPR {_fmt(cut.tpr, '.2f')}, FPR {_fmt(cut.fpr, '.2f')})"
             )
-        same = card["systems"]["same_order"]
+        same = card.systems is not None and card.systems.same_order
         table.add_row(
-            plain(name + (" ▼" if card["oriented"] else "")),
-            str(card["n"]),
-            _interval(card["spearman"], ".2f"),
-            _interval(card["kendall"], ".2f"),
-            _interval(card["pearson"], ".2f"),
-            _interval(card.get("roc_auc"), ".2f"),
+            plain(name + (" ▼" if card.oriented else "")),
+            str(card.n),
+            _interval(card.spearman, ".2f"),
+            _interval(card.kendall, ".2f"),
+            _interval(card.pearson, ".2f"),
+            _interval(card.roc_auc, ".2f"),
             threshold,
             "same as humans" if same else "differs",
         )
     return table
+
+
+def calibration_within_table(cal: Calibration) -> Table:
+    """The judge card inside each system: Spearman [95% CI] and ROC-AUC of each system's own
+    outputs against their labels, and the mean over systems."""
+    systems = list(
+        dict.fromkeys(s for c in cal.scores.values() if c.within for s in c.within.systems)
+    )
+    title = (
+        "agreement within each system · Spearman [95% CI], ROC-AUC · across systems, "
+        "agreement mostly says which system wrote an answer; within one, whether the judge "
+        "tells its good answers from its bad ones"
+    )
+    table = Table(title=plain(title), title_justify="left")
+    table.add_column("score")
+    for system in systems:
+        table.add_column(plain(system), justify="right")
+    table.add_column("mean (Spearman, ROC-AUC)", justify="right")
+    for name, card in cal.scores.items():
+        within = card.within
+        if within is None:
+            continue
+        cells = []
+        for system in systems:
+            own = within.systems.get(system)
+            if own is None:
+                cells.append("–")
+                continue
+            cells.append(f"{_interval(own.spearman, '.2f')}, {_interval_value(own.roc_auc)}")
+        mean = f"{_fmt(within.spearman_mean, '.2f')}, {_fmt(within.roc_auc_mean, '.2f')}"
+        table.add_row(plain(name + (" ▼" if card.oriented else "")), *cells, mean)
+    return table
+
+
+def _interval_value(cell: Interval | None) -> str:
+    return "–" if cell is None or cell.value is None else format(cell.value, ".2f")
 
 
 def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:

@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from judge.errors import UserError
-from judge.reports.analysis.gates import Check, GateResult
+from judge.store.summary import GateCheck, GateVerdict
 
 
-def _case(suite: str, result: GateResult, check: Check | None) -> ET.Element:
+def _case(suite: str, result: GateVerdict, check: GateCheck | None) -> ET.Element:
     system = check.system if check is not None else None
     classname = f"judge.{suite}" + (f".{system}" if system else "")
     case = ET.Element("testcase", classname=classname, name=result.gate, time="0")
     if check is None:
         failed, skipped, numbers = not result.passed, result.skipped, result.detail
     else:
-        failed, skipped, numbers = not check.passed, check.skipped, check.numbers
+        failed, skipped, numbers = not check.passed, check.skipped, check.detail
     subject = f"{system}: " if system else ""
     if skipped:
         ET.SubElement(case, "skipped", message=f"{subject}{numbers}")
@@ -42,7 +42,7 @@ def _case(suite: str, result: GateResult, check: Check | None) -> ET.Element:
 def junit_xml(
     *,
     suite: str,
-    results: Sequence[GateResult],
+    results: Sequence[GateVerdict],
     seconds: float = 0.0,
     timestamp: str | None = None,
     properties: Mapping[str, Any] | None = None,
@@ -77,7 +77,7 @@ def write_junit(
     *,
     path: Path,
     suite: str,
-    results: Sequence[GateResult],
+    results: Sequence[GateVerdict],
     seconds: float = 0.0,
     timestamp: str | None = None,
     properties: Mapping[str, Any] | None = None,

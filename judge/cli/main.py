@@ -14,13 +14,16 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from judge._version import __version__
 from judge.errors import UserError, printable
 from judge.metrics.base import MetricError
+
+if TYPE_CHECKING:
+    from judge.store.sqlite import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -218,11 +221,14 @@ def calibrate_command(
         progress=make_progress(quiet=quiet),
         labels=LabelsRequest(column=column, file=labels_file, positive_from=positive_from),
     )
+    calibration = outcome.summary.calibration
+    assert calibration is not None  # labels were given
     if as_json:
-        click.echo(json.dumps(outcome.summary["calibration"], indent=2))
+        click.echo(json.dumps(calibration.to_json(), indent=2))
         return
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-    out.print(show.calibration_table(outcome.summary))
+    out.print(show.calibration_table(calibration))
+    out.print(show.calibration_within_table(calibration))
     show.print_skipped(out, outcome.summary)
     click.echo(f"report: {printable(str(outcome.out_dir / 'report.html'))}")
 
@@ -339,7 +345,6 @@ def report_command(
     from judge.paths import check_target
     from judge.reports.history import open_store, write_index
     from judge.reports.outputs import write_run_files
-    from judge.reports.rundata import resolve_run
 
     if (run is None) == (not index):
         raise click.UsageError("give a RUN (a run id or 'latest') or --index, not both")
@@ -351,7 +356,7 @@ def report_command(
             click.echo(printable(f"rendered {len(rendered)} run(s); index: {page}"))
             return
         assert run is not None
-        run_id = resolve_run(store, run, suite=suite)
+        run_id = _stored_run_id(store, run, suite=suite)
         files = write_run_files(store=store, run_id=run_id, out_dir=out_dir, baseline=baseline)
     except OSError as exc:
         raise UserError(
@@ -361,6 +366,17 @@ def report_command(
     finally:
         store.close()
     click.echo(printable(f"run {run_id}: report: {files[-1]}"))
+
+
+def _stored_run_id(store: Store, ref: str, *, suite: str | None) -> str:
+    """The stored run ``judge report RUN`` renders: ``latest``/``previous`` or a run id."""
+    from judge.store import refs
+
+    found = refs.resolve(ref, store=store, suite=suite, paths=False)
+    if found is None or found.run_id is None:
+        scope = f" of suite '{suite}'" if suite else ""
+        raise UserError(f"no complete run{scope} in the store", where=str(store.path))
+    return found.run_id
 
 
 @cli.group("models", invoke_without_command=True)

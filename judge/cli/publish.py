@@ -26,13 +26,13 @@ def publish(outcome: Outcome, *, junit: Path | None = None) -> None:
     summary, report = outcome.summary, outcome.out_dir / "report.html"
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     out.print(show.results_table(summary))
-    if summary.get("baseline"):
-        out.print(show.baseline_table(summary))
+    if summary.baseline is not None:
+        out.print(show.baseline_table(summary.baseline))
     for note in outcome.notes:
         click.secho(f"note: {printable(note)}", fg="yellow")
     show.print_gates(out, outcome.gates)
     show.print_skipped(out, summary)
-    *_, verdict = plain_summary(summary, outcome.gates, report=report).splitlines()
+    *_, verdict = plain_summary(summary, report=report).splitlines()
     click.secho(printable(verdict), fg="green" if outcome.passed else "red", bold=True)
     if junit is not None:
         write_junit(
@@ -43,7 +43,7 @@ def publish(outcome: Outcome, *, junit: Path | None = None) -> None:
             timestamp=time.strftime("%Y-%m-%dT%H:%M:%S"),
             properties={
                 "run_id": outcome.result.run_id,
-                "baseline_run": summary.get("baseline_run"),
+                "baseline_run": summary.baseline_run,
                 "report": report,
             },
         )
@@ -59,6 +59,6 @@ def _github(outcome: Outcome, step_summary: Path, *, report: Path) -> None:
         click.echo(command)
     try:
         with step_summary.open("a", encoding="utf-8") as fh:
-            fh.write(markdown_summary(outcome.summary, outcome.gates, report=report))
+            fh.write(markdown_summary(outcome.summary, report=report))
     except OSError as exc:
         click.echo(f"warning: cannot append to GITHUB_STEP_SUMMARY ({exc.strerror})", err=True)

@@ -21,12 +21,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
 from judge.errors import UserError
 from judge.metrics.base import ResolvedModel
+from judge.metrics.plugins import registered
 
 ENTRY_POINT_GROUP = "judge.models"
 
@@ -67,10 +67,8 @@ class Located:
 @cache
 def bundled_models() -> dict[str, str]:
     """Every bundled model name and its ``module:function`` target."""
-    found = dict(BUNDLED)
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        found.setdefault(ep.name, ep.value)
-    return found
+    entries = registered(ENTRY_POINT_GROUP, BUNDLED, kind="bundled model")
+    return {name: entry.target for name, entry in entries.items()}
 
 
 def is_hub_id(reference: str) -> bool:

@@ -25,6 +25,7 @@ from judge.run.engine import Engine, LocalEngine
 from judge.run.job import MetricJob
 from judge.run.progress import NullProgress, Progress
 from judge.store.sqlite import Store
+from judge.store.summary import JudgeInfo, ModelInfo
 from judge.suite.load import MetricConfig, Suite
 from judge.suite.schema import DEFAULT_BATCH
 
@@ -40,7 +41,7 @@ class Unit:
 @dataclass
 class RunResult:
     run_id: str
-    judges: dict[str, dict[str, Any]]
+    judges: dict[str, JudgeInfo]
     computed: dict[str, int] = field(default_factory=dict)
     cached: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # system -> item ids
@@ -106,20 +107,21 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
     )
 
 
-def judge_info(cfg: MetricConfig, metric: Metric, judge: str) -> dict[str, Any]:
-    return {
-        "metric": metric.name,
-        "fingerprint": judge,
-        "version": metric.version,
-        "params": metric.params.model_dump(mode="json"),
-        "higher_is_better": metric.higher_is_better,
-        "scores": list(cfg.score_names()),
-        "models": {
-            p: {"reference": m.reference, "origin": m.origin, "fingerprint": m.fingerprint}
+def judge_info(cfg: MetricConfig, metric: Metric, judge: str) -> JudgeInfo:
+    """Who scores under ``cfg``'s label: the summary's ``judges`` entry."""
+    return JudgeInfo(
+        metric=metric.name,
+        fingerprint=judge,
+        version=metric.version,
+        params=metric.params.model_dump(mode="json"),
+        higher_is_better=metric.higher_is_better,
+        scores=list(cfg.score_names()),
+        models={
+            p: ModelInfo(reference=m.reference, origin=m.origin, fingerprint=m.fingerprint)
             for p, m in metric.models.items()
         },
-        "libraries": metric.identity()["libraries"],
-    }
+        libraries=metric.identity()["libraries"],
+    )
 
 
 def run_suite(
@@ -129,7 +131,7 @@ def run_suite(
     progress: Progress | None = None,
     run_id: str | None = None,
     batch_size: int = DEFAULT_BATCH,
-    check_judges: Callable[[dict[str, dict[str, Any]]], None] | None = None,
+    check_judges: Callable[[dict[str, JudgeInfo]], None] | None = None,
     engine: Engine | None = None,
 ) -> RunResult:
     """Score every metric of ``suite`` for every system and item, through the store's cache.
@@ -160,7 +162,11 @@ def run_suite(
         suite=suite.name,
         suite_path=str(suite.path),
         suite_digest=suite.digest,
-        info={"judges": result.judges, "systems": suite.systems, "spec": suite.spec.model_dump()},
+        info={
+            "judges": {label: info.to_json() for label, info in result.judges.items()},
+            "systems": suite.systems,
+            "spec": suite.spec.model_dump(),
+        },
         items=suite.items,
         outputs=suite.outputs,
     )
@@ -181,7 +187,7 @@ def run_suite(
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
         with contextlib.suppress(UserError):  # the store itself may be what failed
-            store.finish_run(run_id=result.run_id, summary={}, status=status)
+            store.finish_run(run_id=result.run_id, summary=None, status=status)
         raise
     finally:
         for _, metric, _ in built:
@@ -221,18 +227,14 @@ def _run_metric(
     try:
         with contextlib.closing(engine.run(job=job, batches=batches)) as scored:
             for batch, scores in scored:
-                store.put_batch(
-                    metric=cfg.label,
-                    judge=judge,
-                    scored=list(zip(batch, scores, strict=True)),
-                    run_id=run_id,
-                    rows=[],
+                store.put_cache(
+                    metric=cfg.label, judge=judge, scored=list(zip(batch, scores, strict=True))
                 )
                 progress.advance(len(batch))
     except MetricError as exc:
         raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
     # the run's rows, in plan order (item, then system), whether computed now or found cached
     rows = [(u.system, u.item_id, u.key) for u in units]
-    store.put_batch(metric=cfg.label, judge=judge, scored=[], run_id=run_id, rows=rows)
+    store.put_run_scores(run_id=run_id, metric=cfg.label, rows=rows)
     progress.finish()
     return len(keys), len(units) - len(keys)

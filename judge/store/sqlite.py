@@ -21,13 +21,16 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from judge.errors import UserError
 from judge.metrics.base import Score
 from judge.paths import check_target
-from judge.store.errors import BUSY_SECONDS, guarded
+from judge.store.failures import BUSY_SECONDS, guarded
+from judge.store.summary import Summary
+from judge.store.tables import ScoreTable, table_of
 from judge.suite.data import Item
 
 SCHEMA_VERSION = 1
@@ -91,7 +94,25 @@ class RunRecord:
     finished: float | None
     status: str
     info: dict[str, Any]
-    summary: dict[str, Any] | None
+    summary_json: str | None  # as stored; read through :attr:`summary`
+    store: str = ""  # the store's path, for messages
+
+    @property
+    def has_summary(self) -> bool:
+        return self.summary_json not in (None, "", "{}")
+
+    @cached_property
+    def summary(self) -> Summary | None:
+        """The run's typed summary (complete runs); a stored summary that is not a valid one
+        (written by hand, or by a broken judge) is a :class:`UserError` naming the run."""
+        if not self.has_summary:
+            return None
+        assert self.summary_json is not None
+        try:
+            data = json.loads(self.summary_json)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"run {self.run_id}: its stored summary is not JSON: {exc}") from None
+        return Summary.parse(data, where=f"{self.store}: run {self.run_id}")
 
 
 @dataclass(frozen=True)
@@ -171,19 +192,9 @@ class Store:
         return found
 
     @guarded
-    def put_batch(
-        self,
-        *,
-        metric: str,
-        judge: str,
-        scored: Sequence[tuple[str, Score]],
-        run_id: str | None = None,
-        rows: Sequence[tuple[str, str, str]] = (),
-    ) -> None:
-        """Store new cache entries and, in the same transaction, a run's score rows.
-
-        ``rows`` are ``(system, item_id, key)`` of the run's metric ``metric``.
-        """
+    def put_cache(self, *, metric: str, judge: str, scored: Sequence[tuple[str, Score]]) -> None:
+        """Cache new scores: ``(key, score)`` of the judge with fingerprint ``judge``, in one
+        transaction. A key already cached keeps its first score."""
         now = time.time()
         with self.transaction() as db:
             db.executemany(
@@ -201,11 +212,18 @@ class Store:
                     for key, score in scored
                 ],
             )
-            if run_id is not None and rows:
-                db.executemany(
-                    "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
-                    [(run_id, metric, s, i, k) for s, i, k in rows],
-                )
+
+    @guarded
+    def put_run_scores(
+        self, *, run_id: str, metric: str, rows: Sequence[tuple[str, str, str]]
+    ) -> None:
+        """Record which cached score each ``(system, item_id, key)`` of the run's metric
+        ``metric`` got, in one transaction (the rows' order is the run's score order)."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
+                [(run_id, metric, s, i, k) for s, i, k in rows],
+            )
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -256,11 +274,13 @@ class Store:
         return abandoned
 
     @guarded
-    def finish_run(self, *, run_id: str, summary: dict[str, Any], status: str = "complete") -> None:
+    def finish_run(self, *, run_id: str, summary: Summary | None, status: str = "complete") -> None:
+        """Mark a run finished: ``complete`` with its summary, or interrupted/failed without."""
+        text = json.dumps(summary.to_json(), ensure_ascii=False) if summary is not None else None
         with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET finished=?, status=?, summary_json=? WHERE run_id=?",
-                (time.time(), status, json.dumps(summary), run_id),
+                (time.time(), status, text, run_id),
             )
 
     @guarded
@@ -269,12 +289,12 @@ class Store:
         query = (
             "SELECT * FROM runs" + (" WHERE suite=?" if suite else "") + " ORDER BY started DESC"
         )
-        return [_run(r) for r in self._db.execute(query, (suite,) if suite else ())]
+        return [self._record(r) for r in self._db.execute(query, (suite,) if suite else ())]
 
     @guarded
     def run(self, run_id: str) -> RunRecord | None:
         row = self._db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        return _run(row) if row else None
+        return self._record(row) if row else None
 
     @guarded
     def items(self, run_id: str) -> list[Item]:
@@ -307,6 +327,16 @@ class Store:
         ]
 
     @guarded
+    def score_table(self, run_id: str) -> ScoreTable:
+        """The run's scores as ``{score name: {system: {item id: value}}}``, in stored order."""
+        rows = self._db.execute(
+            "SELECT s.metric, s.system, s.item_id, c.value_json "
+            "FROM scores s JOIN cache c ON c.key = s.key WHERE s.run_id=? ORDER BY s.rowid",
+            (run_id,),
+        )
+        return table_of((m, s, i, json.loads(v)) for m, s, i, v in rows)
+
+    @guarded
     def score_rows(self, run_id: str) -> list[tuple[str, str, str, str, str, str]]:
         """The run's scores as stored, in :meth:`scores` order: ``(metric, system, item_id,
         values, details, flags)`` with the last three as JSON text, for readers that pass
@@ -318,6 +348,20 @@ class Store:
             (run_id,),
         )
         return list(rows)
+
+    def _record(self, row: Sequence[Any]) -> RunRecord:
+        run_id, suite, suite_path, _digest, started, finished, status, info, summary = row
+        return RunRecord(
+            run_id,
+            suite,
+            suite_path,
+            started,
+            finished,
+            status,
+            json.loads(info),
+            summary,
+            store=str(self.path),
+        )
 
     # -- model file digests (models.DigestCache) --------------------------------------------
 
@@ -342,20 +386,6 @@ def _alive(pid: Any) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
-
-
-def _run(row: Sequence[Any]) -> RunRecord:
-    run_id, suite, suite_path, _digest, started, finished, status, info, summary = row
-    return RunRecord(
-        run_id,
-        suite,
-        suite_path,
-        started,
-        finished,
-        status,
-        json.loads(info),
-        json.loads(summary) if summary else None,
-    )
 
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:

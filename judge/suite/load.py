@@ -27,6 +27,7 @@ from judge.metrics.base import (
     model_param_names,
     remote_code_param_names,
 )
+from judge.metrics.text import did_you_mean
 from judge.models import locate as models
 from judge.suite import gate_spec
 from judge.suite.data import Item, check_regular_file, read_items, read_outputs
@@ -248,7 +249,6 @@ def _clean_loc(loc: tuple[Any, ...]) -> list[str | int]:
 
 
 def _key_hint(key: str, parent: list[str | int]) -> str:
-    import difflib
 
     known: list[str] = list(SuiteSpec.model_fields)
     if parent and parent[0] == "metrics":
@@ -257,8 +257,7 @@ def _key_hint(key: str, parent: list[str | int]) -> str:
         known = list(SystemSpec.model_fields)
     elif parent and parent[0] == "labels":
         known = list(LabelsSpec.model_fields)
-    close = difflib.get_close_matches(key, known, n=1)
-    return f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(known)})"
+    return did_you_mean(key, known) or f" (allowed: {', '.join(known)})"
 
 
 def _read_systems(
@@ -383,11 +382,8 @@ def _params(cls: type[Metric], values: dict[str, Any], *, where: Any) -> MetricP
         parts = [p for p in err["loc"] if isinstance(p, str | int)]
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            import difflib
-
             known = list(cls.Params.model_fields)
-            close = difflib.get_close_matches(str(parts[-1]), known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(str(parts[-1]), known)
             msg = (
                 f"unknown param '{parts[-1]}' for metric '{cls.name}'{hint} "
                 f"(params: {', '.join(known) or 'none'})"

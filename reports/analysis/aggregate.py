@@ -1,57 +1,47 @@
-"""Aggregation: pure functions from stored per-item scores to tables and statistics."""
+"""Aggregation: pure functions from per-item scores to the summary's cells and counts."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
-import pandas as pd
+import numpy as np
 
 from judge.reports.analysis import stats
 from judge.store.sqlite import StoredScore
+from judge.store.summary import ScoreCell
+from judge.store.tables import ScoreTable, score_name
 
 COLUMNS = ["system", "item_id", "metric", "value"]
 
 
-def score_name(label: str, sub: str) -> str:
-    return f"{label}.{sub}" if sub else label
-
-
-def score_frame(scores: Iterable[StoredScore]) -> pd.DataFrame:
-    """One row per (system, item, score name): the layout of ``scores.csv``."""
-    rows = [
+def score_rows(scores: Iterable[StoredScore]) -> list[tuple[str, str, str, float]]:
+    """One row per (system, item, score name): the rows of ``scores.csv``, in stored order."""
+    return [
         (s.system, s.item_id, score_name(s.metric, sub), float(value))
         for s in scores
         for sub, value in s.values.items()
     ]
-    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def score_table(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
-    """``{score name: {system: {item id: value}}}``, in the frame's order."""
-    table: dict[str, dict[str, dict[str, float]]] = {}
-    for (metric, system), group in frame.groupby(["metric", "system"], sort=False):
-        table.setdefault(str(metric), {})[str(system)] = dict(
-            zip(group["item_id"].astype(str), group["value"].astype(float), strict=True)
-        )
-    return table
-
-
-def summarize(
-    frame: pd.DataFrame, *, seed: int = 0, resamples: int = 1000
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per score name and system: mean, seeded bootstrap 95% CI, n."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for (metric, system), group in frame.groupby(["metric", "system"], sort=False):
-        values = group["value"].to_numpy(dtype=float)
-        low, high = stats.bootstrap_ci(values, seed=seed, resamples=resamples)
-        out.setdefault(str(metric), {})[str(system)] = {
-            "mean": float(values.mean()),
-            "ci_low": low,
-            "ci_high": high,
-            "n": int(values.size),
-        }
+def score_cells(
+    table: ScoreTable, *, systems: Sequence[str], names: Sequence[str], seed: int, resamples: int
+) -> dict[str, dict[str, ScoreCell]]:
+    """Per score name (``names``' order) and system (``systems``' order): mean, seeded
+    bootstrap 95% CI and n. A system with no scores (every output skipped) has null numbers."""
+    out: dict[str, dict[str, ScoreCell]] = {}
+    for name in names:
+        per_system = table.get(name, {})
+        out[name] = {}
+        for system in systems:
+            values = np.fromiter(per_system.get(system, {}).values(), dtype=float)
+            if not values.size:
+                out[name][system] = ScoreCell(mean=None, ci_low=None, ci_high=None, n=0)
+                continue
+            low, high = stats.bootstrap_ci(values, seed=seed, resamples=resamples)
+            out[name][system] = ScoreCell(
+                mean=float(values.mean()), ci_low=low, ci_high=high, n=int(values.size)
+            )
     return out
 
 
@@ -65,7 +55,7 @@ def flag_counts(scores: Sequence[StoredScore]) -> dict[str, dict[str, int]]:
 
 
 def best_systems(
-    cells: Mapping[str, Mapping[str, Mapping[str, Any]]], higher_is_better: Mapping[str, bool]
+    cells: Mapping[str, Mapping[str, ScoreCell]], higher_is_better: Mapping[str, bool]
 ) -> dict[str, str]:
     """Per score, the system with the best mean in the score's direction (ties: the first).
 
@@ -74,7 +64,7 @@ def best_systems(
     """
     best = {}
     for name, per_system in cells.items():
-        scored = {s: cell["mean"] for s, cell in per_system.items() if cell["mean"] is not None}
+        scored = {s: cell.mean for s, cell in per_system.items() if cell.mean is not None}
         if scored:
             pick = max if higher_is_better.get(name, True) else min
             best[name] = pick(scored, key=scored.__getitem__)

@@ -16,9 +16,8 @@ import numpy as np
 
 from judge.reports.analysis import stats
 from judge.reports.analysis.paired import Comparison, compare_paired_many
+from judge.store.tables import ItemScores, ScoreTable
 
-ItemScores = Mapping[str, float]
-ScoreTable = Mapping[str, Mapping[str, ItemScores]]
 ALPHA = 0.05
 # Above this many pairs the sign-flip permutation distribution of the mean difference is
 # replaced by its normal approximation (exact mean 0 and variance sum(d^2)/n^2): at that size
@@ -128,15 +127,6 @@ def _row(metric: str, system: str, baseline: str, cmp: Comparison) -> Paired:
         losses=cmp.losses,
         higher=cmp.higher_is_better,
     )
-
-
-def permutation_p(diffs: Any, *, seed: int = 0, resamples: int = PERMUTATIONS) -> float:
-    """Two-sided p of the paired sign-flip test of mean difference 0, as the report computes it:
-    ``judge.stats`` up to ``EXACT_PERMUTATION_MAX`` pairs, its normal approximation above."""
-    (p,) = stats.paired_permutation_pvalues_many(
-        [diffs], seed=seed, resamples=resamples, normal_above=EXACT_PERMUTATION_MAX
-    )
-    return p["two-sided"]
 
 
 def holm_adjust(rows: Sequence[Paired]) -> list[Paired]:

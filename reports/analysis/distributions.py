@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-ScoreTable = Mapping[str, Mapping[str, Mapping[str, float]]]
+from judge.store.summary import JudgeInfo
+from judge.store.tables import ScoreTable
 
 
 def score_range(values: Sequence[float]) -> tuple[float, float]:
@@ -140,11 +141,11 @@ def disagreement(
     return out
 
 
-def primary_scores(judges: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def primary_scores(judges: Mapping[str, JudgeInfo]) -> list[str]:
     """One score per judge for cross-judge views: its ``f1`` if it has one, else its first."""
     picked = []
     for label, info in judges.items():
-        names = list(info.get("scores") or [label])
+        names = list(info.scores or [label])
         f1 = [n for n in names if n.rsplit(".", 1)[-1] in ("f1", "f")]
         picked.append(f1[0] if f1 else names[0])
     return picked

@@ -23,20 +23,22 @@ form a second family of their own, so warnings never weaken the gates that fail 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
 from judge.reports.analysis import stats
 from judge.reports.analysis.paired import Comparison, compare_means, compare_paired
+from judge.store.refs import ResolvedRun
+from judge.store.summary import GateCheck, GateVerdict, ScoreCell, finite_or_none
+from judge.store.tables import ItemScores, ScoreTable
 from judge.suite.gate_spec import (
     OPS,
     BaselineGate,
     Gate,
     GateError,
     PassRateGate,
-    Severity,
     ThresholdGate,
     check_gate,
     parse_gate,
@@ -44,10 +46,8 @@ from judge.suite.gate_spec import (
 
 __all__ = [
     "BaselineGate",
-    "Check",
     "Gate",
     "GateError",
-    "GateResult",
     "PassRateGate",
     "RunBaseline",
     "ThresholdGate",
@@ -57,8 +57,6 @@ __all__ = [
 ]
 
 Correction = Literal["holm", "none"]
-ItemScores = Mapping[str, float]
-ScoreTable = Mapping[str, Mapping[str, ItemScores]]  # metric -> system -> item id -> value
 _EPS = 1e-12
 
 
@@ -68,75 +66,18 @@ class RunBaseline:
 
     label: str
     scores: ScoreTable | None = None
-    means: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    means: Mapping[str, Mapping[str, ScoreCell]] = field(default_factory=dict)
 
-
-@dataclass(frozen=True)
-class Check:
-    """One gate, one system: the numbers and the verdict."""
-
-    system: str
-    passed: bool
-    numbers: str  # what a person reads: "0.8123 (95% CI 0.7990–0.8250)"
-    value: float | None = None
-    p: float | None = None
-    p_adjusted: float | None = None
-    skipped: bool = False
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-    def line(self) -> str:
-        verdict = " SKIPPED" if self.skipped else ("" if self.passed else " FAIL")
-        return f"{self.system} {self.numbers}{verdict}"
-
-    def to_json(self) -> dict[str, Any]:
-        # the check's own fields win over its supporting numbers (a comparison's two-sided p)
-        return {k: _finite(v) for k, v in self.data.items()} | {
-            "system": self.system,
-            "passed": self.passed,
-            "skipped": self.skipped,
-            "value": _finite(self.value),
-            "p": _finite(self.p),
-            "p_adjusted": _finite(self.p_adjusted),
-            "detail": self.numbers,
-        }
-
-
-@dataclass(frozen=True)
-class GateResult:
-    gate: str
-    passed: bool
-    detail: str
-    severity: Severity = "fail"
-    checks: tuple[Check, ...] = ()
-    kind: str = "threshold"
-    skipped: bool = False
-
-    @property
-    def failed(self) -> bool:
-        """Failed and fails the build (a failed ``warn`` gate does not)."""
-        return not self.passed and self.severity == "fail"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "gate": self.gate,
-            "passed": self.passed,
-            "detail": self.detail,
-            "severity": self.severity,
-            "kind": self.kind,
-            "skipped": self.skipped,
-            "checks": [c.to_json() for c in self.checks],
-        }
-
-
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not np.isfinite(value) else value
+    @classmethod
+    def of(cls, run: ResolvedRun) -> RunBaseline:
+        return cls(run.label, run.table, run.summary.metrics)
 
 
 @dataclass(frozen=True)
 class _Pending:
     """A check before multiple-comparison adjustment: ``missed`` by its point estimate."""
 
-    check: Check
+    check: GateCheck
     missed: bool
 
 
@@ -150,7 +91,7 @@ def evaluate_gates(
     resamples: int = 1000,
     correction: Correction = "holm",
     systems: Sequence[str] | None = None,
-) -> list[GateResult]:
+) -> list[GateVerdict]:
     """Check every gate against per-item scores (and the baseline run's, for run gates).
 
     ``systems`` are the suite's systems: one with no scores (every output skipped) fails a gate
@@ -237,7 +178,7 @@ def _threshold(
         ((op, bound),) = gate.bounds
         side: Literal["less", "greater"] = "less" if op.startswith(">") else "greater"
         p = stats.bootstrap_p(arr, bound=bound, alternative=side, seed=seed, resamples=resamples)
-    return _Pending(Check(system, not missed, numbers, value, p, data=data), missed)
+    return _Pending(_check(system, not missed, numbers, value, p, data), missed)
 
 
 def _pass_rate(gate: PassRateGate, system: str, values: ItemScores) -> _Pending:
@@ -258,14 +199,14 @@ def _pass_rate(gate: PassRateGate, system: str, values: ItemScores) -> _Pending:
         side: Literal["less", "greater"] = "less" if op.startswith(">") else "greater"
         p = stats.binomial_p(hits, n, rate=bound, alternative=side)
     data = {"passing": hits, "n": n, "ci_low": low, "ci_high": high}
-    return _Pending(Check(system, not missed, numbers, rate, p, data=data), missed)
+    return _Pending(_check(system, not missed, numbers, rate, p, data), missed)
 
 
 def _compared(gate: BaselineGate, system: str, cmp: Comparison) -> _Pending:
     if cmp.n == 0:
         against = gate.baseline or "the baseline run"
         numbers = f"no items in common with {against}"
-        return _Pending(Check(system, False, numbers, data=cmp.to_json()), True)
+        return _Pending(_check(system, False, numbers, None, None, cmp.to_json()), True)
     missed = cmp.drop > gate.max_drop + _EPS
     what = "paired" if cmp.paired else "means only, unpaired"
     numbers = (
@@ -278,7 +219,7 @@ def _compared(gate: BaselineGate, system: str, cmp: Comparison) -> _Pending:
             f"{len(cmp.only_in_run)} only in this run]"
         )
     p = cmp.p_drop if gate.significant else None
-    return _Pending(Check(system, not missed, numbers, cmp.delta, p, data=cmp.to_json()), missed)
+    return _Pending(_check(system, not missed, numbers, cmp.delta, p, cmp.to_json()), missed)
 
 
 def _against_run(
@@ -301,13 +242,37 @@ def _against_run(
         )
         return _compared(gate, system, cmp)
     cell = baseline.means.get(gate.metric, {}).get(system)
-    if cell is None:
+    if cell is None or not cell.complete:
         return _skipped(system, f"no {gate.metric} mean for {system} in {baseline.label}")
     return _compared(gate, system, compare_means(values, cell, higher_is_better=higher))
 
 
 def _skipped(system: str, why: str) -> _Pending:
-    return _Pending(Check(system, True, why, skipped=True), False)
+    return _Pending(GateCheck(system=system, passed=True, detail=why, skipped=True), False)
+
+
+def _check(
+    system: str,
+    passed: bool,
+    detail: str,
+    value: float | None,
+    p: float | None,
+    supporting: Mapping[str, Any],
+) -> GateCheck:
+    """A check with its supporting numbers (the check's own fields win: a comparison's
+    two-sided p is not the gate's p); numbers that are not finite become null."""
+    numbers = {k: finite_or_none(v) if isinstance(v, float) else v for k, v in supporting.items()}
+    return GateCheck.model_validate(
+        numbers
+        | {
+            "system": system,
+            "passed": passed,
+            "detail": detail,
+            "value": finite_or_none(value),
+            "p": finite_or_none(p),
+            "p_adjusted": None,
+        }
+    )
 
 
 def _adjust(
@@ -329,26 +294,27 @@ def _adjust(
     return adjusted
 
 
-def _decide(gate: Gate, pending: _Pending, p_adjusted: float | None) -> Check:
+def _decide(gate: Gate, pending: _Pending, p_adjusted: float | None) -> GateCheck:
     check = pending.check
     if check.skipped:
         return check
     if not gate.significant or p_adjusted is None:
-        return replace(check, passed=not pending.missed)
+        return check.model_copy(update={"passed": not pending.missed})
     significant = p_adjusted < gate.alpha
-    numbers = f"{check.numbers}; p={check.p:.3g}"
+    numbers = f"{check.detail}; p={check.p:.3g}"
     if p_adjusted != check.p:
         numbers += f", Holm {p_adjusted:.3g}"
     numbers += f" {'<' if significant else '>='} {gate.alpha:g}"
-    return replace(
-        check,
-        passed=not (pending.missed and significant),
-        p_adjusted=p_adjusted,
-        numbers=numbers,
+    return check.model_copy(
+        update={
+            "passed": not (pending.missed and significant),
+            "p_adjusted": finite_or_none(p_adjusted),
+            "detail": numbers,
+        }
     )
 
 
-def _result(gate: Gate, checks: list[Check]) -> GateResult:
+def _result(gate: Gate, checks: list[GateCheck]) -> GateVerdict:
     skipped = bool(checks) and all(c.skipped for c in checks)
     if isinstance(gate, BaselineGate):
         against = gate.baseline or "the baseline run"
@@ -357,6 +323,12 @@ def _result(gate: Gate, checks: list[Check]) -> GateResult:
         head = f"{gate.stat if isinstance(gate, ThresholdGate) else 'pass rate'}: "
     detail = head + ", ".join(c.line() for c in checks)
     passed = all(c.passed for c in checks)
-    return GateResult(
-        gate.describe(), passed, detail, gate.severity, tuple(checks), gate.kind, skipped
+    return GateVerdict(
+        gate=gate.describe(),
+        passed=passed,
+        detail=detail,
+        severity=gate.severity,
+        kind=gate.kind,
+        skipped=skipped,
+        checks=checks,
     )

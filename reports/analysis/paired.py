@@ -17,10 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from judge.reports.analysis import stats
+from judge.store.summary import ComparisonCell, ScoreCell, finite_or_none
 
 Test = Literal["permutation", "sign"]
 _Z95 = 1.959963984540054
-MAX_LISTED_IDS = 50
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,11 @@ class Comparison:
                 "missing_in_run": len(self.only_in_baseline),
                 "missing_in_baseline": len(self.only_in_run),
             }
-        return {k: _finite(v) for k, v in data.items()}
+        return {k: finite_or_none(v) if isinstance(v, float) else v for k, v in data.items()}
 
-
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not np.isfinite(value) else value
+    def cell(self) -> ComparisonCell:
+        """The comparison as the summary stores it."""
+        return ComparisonCell.model_validate(self.to_json())
 
 
 def compare_paired(
@@ -178,16 +178,18 @@ def _paired(
 
 
 def compare_means(
-    run: Mapping[str, float], baseline: Mapping[str, Any], *, higher_is_better: bool
+    run: Mapping[str, float], baseline: ScoreCell, *, higher_is_better: bool
 ) -> Comparison:
-    """Compare ``run``'s items with a baseline known only by ``{mean, ci_low, ci_high, n}``.
+    """Compare ``run``'s items with a baseline known only by its summary cell (mean, 95% CI).
 
     Unpaired and approximate: the difference of means with a normal-theory standard error
     (the run's from its values, the baseline's from its 95% CI).
     """
     values = np.asarray(list(run.values()), dtype=float)
-    base_mean = float(baseline["mean"])
-    base_se = (float(baseline["ci_high"]) - float(baseline["ci_low"])) / (2 * _Z95)
+    if baseline.mean is None or baseline.ci_low is None or baseline.ci_high is None:
+        raise ValueError("the baseline cell has no mean or interval")
+    base_mean = baseline.mean
+    base_se = (baseline.ci_high - baseline.ci_low) / (2 * _Z95)
     run_se = float(values.std(ddof=1) / np.sqrt(values.size)) if values.size > 1 else 0.0
     se = float(np.hypot(run_se, base_se))
     delta = float(values.mean()) - base_mean if values.size else float("nan")
@@ -204,8 +206,3 @@ def compare_means(
         higher_is_better=higher_is_better,
         paired=False,
     )
-
-
-def listed(ids: tuple[str, ...]) -> dict[str, Any]:
-    """A JSON-friendly list of item ids, cut at :data:`MAX_LISTED_IDS`, with the full count."""
-    return {"count": len(ids), "ids": list(ids[:MAX_LISTED_IDS])}

@@ -124,17 +124,6 @@ def paired_differences(
     return diffs, common
 
 
-def paired_bootstrap_ci(
-    diffs: Sequence[float] | NDArray[np.float64],
-    *,
-    seed: int = 0,
-    resamples: int = 1000,
-    confidence: float = 0.95,
-) -> tuple[float, float]:
-    """Bootstrap CI of the mean paired difference (resampling items, keeping pairs together)."""
-    return bootstrap_ci(diffs, seed=seed, resamples=resamples, confidence=confidence)
-
-
 def paired_permutation_p(
     diffs: Sequence[float] | NDArray[np.float64],
     *,

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from judge.store.tables import ScoreTable
 from judge.suite.gate_spec import OPS, BaselineGate, Gate, GateError, PassRateGate, parse_gate
 
-ScoreTable = Mapping[str, Mapping[str, Mapping[str, float]]]
 _EPS = 1e-12
 
 
