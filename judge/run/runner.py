@@ -108,12 +108,16 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
 
 
 def judge_info(cfg: MetricConfig, metric: Metric, judge: str) -> JudgeInfo:
-    """Who scores under ``cfg``'s label: the summary's ``judges`` entry."""
+    """Who scores under ``cfg``'s label: the summary's ``judges`` entry (``device`` and
+    ``dtype`` as they resolved on this machine, as in the fingerprint)."""
+    params = metric.params.model_dump(mode="json")
+    if metric.placement is not None:
+        params["device"], params["dtype"] = metric.placement.device, metric.placement.dtype
     return JudgeInfo(
         metric=metric.name,
         fingerprint=judge,
         version=metric.version,
-        params=metric.params.model_dump(mode="json"),
+        params=params,
         higher_is_better=metric.higher_is_better,
         scores=list(cfg.score_names()),
         models={
