@@ -14,12 +14,16 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
+
+if TYPE_CHECKING:
+    from judge.metrics.device import Placement
 
 FieldName = Literal["output", "reference", "source", "prompt"]
 FIELD_NAMES: tuple[FieldName, ...] = ("output", "reference", "source", "prompt")
@@ -176,6 +180,8 @@ class Metric(ABC):
         missing = [n for n in model_param_names(type(self.params)) if n not in self.models]
         if missing:
             raise MetricError(f"metric '{self.name}' needs the model param(s) {missing} resolved")
+        if getattr(self.params, "device", "auto") not in ("auto", "cpu"):
+            self.placement  # noqa: B018  # a device asked for by name must exist: checked now
 
     # -- what the harness asks before scoring ------------------------------------------------
 
@@ -201,9 +207,19 @@ class Metric(ABC):
             "state": dict(self.state()),
         }
 
+    @cached_property
+    def placement(self) -> Placement | None:
+        """The device and dtype this judge's model runs with (None: a judge without a model)."""
+        from judge.metrics.device import placement_of
+
+        return placement_of(self.params, judge=f"metric '{self.name}'")
+
     def _params_identity(self) -> dict[str, Any]:
-        """Params as data, with file params replaced by a digest of the file's content."""
+        """Params as data, with file params replaced by a digest of the file's content and
+        ``device``/``dtype`` by what they resolve to on this machine."""
         values = self.params.model_dump(mode="json")
+        if self.placement is not None:
+            values["device"], values["dtype"] = self.placement.device, self.placement.dtype
         for name in file_param_names(type(self.params)):
             if values.get(name) is not None:
                 content = Path(values[name]).read_bytes()

@@ -50,6 +50,11 @@ def params_here(name: str, request: pytest.FixtureRequest) -> dict[str, Any]:
     tiny = {"nli": "tiny_nli", "bartscore": "tiny_bart", "toxicity": "tiny_toxic"}
     if name in tiny:
         return {"model": str(request.getfixturevalue(tiny[name]))}
+    twins = {"lm_judge": ("smollm2", {}), "spans": ("lettucedetect", {})}
+    twins["rubric"] = ("prometheus", {"recipe": "prometheus-2", "max_new_tokens": 4})
+    if name in twins:
+        twin, extra = twins[name]
+        return {"model": str(request.getfixturevalue("twin")(twin)), **extra}
     if name == "evaluate":
         return {"script": str(EVALUATE_MODULES / "word_f1.py")}
     return {}

@@ -9,6 +9,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -88,7 +89,28 @@ def test_available_lists_bundled_and_cached_models(hub_cache: dict[str, Path]) -
         "BertForSequenceClassification: classifier, labels CONTRADICTION, Entailment, neutral "
         "(nli, toxicity)"
     )
-    assert "encoder-decoder (bartscore)" in entries["tiny-org/tiny-bart"].kind
+    assert "encoder-decoder (bartscore, lm_judge)" in entries["tiny-org/tiny-bart"].kind
+
+
+def test_models_shows_the_recipe_a_known_hub_model_gets(
+    hub_cache: dict[str, Path], twin: Any
+) -> None:
+    from judge.metrics.tiny import install_in_hf_cache
+
+    cache = Path(os.environ["HF_HUB_CACHE"])
+    for repo, name in [
+        ("meta-llama/Llama-Guard-3-1B", "llama_guard_3"),
+        ("lytang/MiniCheck-Flan-T5-Large", "flan_t5"),
+    ]:
+        install_in_hf_cache(folder=twin(name), repo_id=repo, cache_dir=cache)
+    entries = {e.reference: e for e in hub.available()}
+    assert entries["meta-llama/Llama-Guard-3-1B"].kind == (
+        "LlamaForCausalLM: decoder (lm_judge, rubric); recipe llama-guard-3 (toxicity)"
+    )
+    assert entries["lytang/MiniCheck-Flan-T5-Large"].kind.endswith(
+        "; recipe minicheck-flan-t5-large (nli)"
+    )
+    assert "recipe" not in entries["tiny-org/tiny-nli"].kind
 
 
 def test_models_command_lists_them(
