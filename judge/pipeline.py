@@ -21,7 +21,7 @@ from judge.store import refs
 from judge.store.refs import ResolvedRun
 from judge.store.sqlite import DEFAULT_STORE, Store
 from judge.store.summary import GateVerdict, GitInfo, JudgeChange, JudgeInfo, Summary, Work
-from judge.suite.human_labels import LabelsRequest, find_labels
+from judge.suite.human_labels import Labels, LabelsRequest, find_labels
 from judge.suite.load import Suite, load_suite
 
 
@@ -59,7 +59,9 @@ def evaluate(
     """Run a suite and write ``report.html``, ``summary.json`` and ``scores.csv``.
 
     ``baseline``: ``latest``, a run id or a path (see :mod:`judge.store.refs`) to compare with;
-    ``labels``: human labels to calibrate the judges against (``summary["calibration"]``);
+    ``labels``: human labels to calibrate the judges against (``summary["calibration"]``; a
+    suite with a cascade calibrates it on its audit sample without them); the suite's own
+    ``labels:`` give each system's mean on the human scale (``summary["human_scale"]``);
     ``engine`` scores the batches: ``"local"``, ``"ray"`` (joining the cluster at ``address``,
     or a local one) or an engine the caller made and closes.
     """
@@ -67,7 +69,10 @@ def evaluate(
     suite.require_models()  # before the store is touched
     if baseline is not None:
         refs.check_reference(baseline, store_path=store_path)
-    label_set = find_labels(suite=suite, request=labels) if labels is not None else None
+    label_set = _labels(suite, labels) if labels is not None else None
+    human = label_set
+    if human is None and suite.spec.labels is not None:
+        human = find_labels(suite=suite, request=LabelsRequest())
     if out_dir is not None:
         check_target(Path(out_dir), option="--out", folder=True)
     with contextlib.ExitStack() as cleanup:
@@ -104,11 +109,23 @@ def evaluate(
             baseline=base,
             changed=changed,
             labels=label_set,
+            calibrate=labels is not None,
+            human=human,
         )
         store.finish_run(run_id=result.run_id, summary=summary)
         target = Path(out_dir) if out_dir is not None else Path("judge-runs") / result.run_id
         files = _write_files(store=store, run_id=result.run_id, target=target, baseline=base)
     return Outcome(suite, result, summary, target, files, base, notes)
+
+
+def _labels(suite: Suite, request: LabelsRequest) -> Labels | None:
+    """The labels ``judge calibrate`` asked for; none named is fine for a suite whose cascades
+    calibrate on their audit samples."""
+    has_cascade = any(cfg.cls.name == "cascade" for cfg in suite.metrics)
+    named = request.column is not None or suite.spec.labels is not None
+    if has_cascade and not named:
+        return None
+    return find_labels(suite=suite, request=request)
 
 
 def _write_files(
@@ -163,7 +180,12 @@ def run_facts(suite: Suite, result: RunResult) -> RunFacts:
         seed=spec.seed,
         resamples=spec.bootstrap,
         correction=spec.correction,
-        work=Work(computed=result.computed, cached=result.cached, seconds=result.seconds),
+        work=Work(
+            computed=result.computed,
+            cached=result.cached,
+            seconds=result.seconds,
+            usage=result.usage,
+        ),
         git=GitInfo.model_validate(git) if git is not None else None,
         skipped=result.skipped,
     )

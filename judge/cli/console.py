@@ -155,6 +155,7 @@ def baseline_table(base: BaselineSection) -> Table:
 def calibration_table(cal: Calibration) -> Table:
     """The judge card: agreement of every score with the human labels."""
     labels = cal.labels
+    assert labels is not None  # a card is made from labels
     positive = labels.positive_from
     kind = labels.kind + (f", positive from {positive:g}" if positive is not None else "")
     title = (

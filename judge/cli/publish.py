@@ -14,6 +14,7 @@ from rich.console import Console
 from judge.cli import console as show
 from judge.cli.ci_output import github_annotations, markdown_summary, plain_summary
 from judge.cli.junit import write_junit
+from judge.cli.spending import print_spending
 from judge.errors import printable
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ def publish(outcome: Outcome, *, junit: Path | None = None) -> None:
         out.print(show.baseline_table(summary.baseline))
     for note in outcome.notes:
         click.secho(f"note: {printable(note)}", fg="yellow")
+    print_spending(out, summary)
     show.print_gates(out, outcome.gates)
     show.print_skipped(out, summary)
     *_, verdict = plain_summary(summary, report=report).splitlines()
