@@ -240,7 +240,7 @@ class ChatEndpoint:
     def _backoff(self, attempt: int, asked: float | None) -> float:
         if asked is not None:
             return min(max(asked, 0.0), MAX_RETRY_AFTER)
-        delay = min(self.settings.backoff * 2 ** (attempt - 1), MAX_BACKOFF)
+        delay = min(self.settings.backoff * 2.0 ** (attempt - 1), MAX_BACKOFF)
         return delay * random.uniform(0.5, 1.0)  # jitter, not security
 
     def _post(self, body: dict[str, Any]) -> Any:

@@ -194,9 +194,9 @@ class LMJudge(Metric):
         return None if self.p.endpoint is None else 4 * self.p.concurrency
 
     def identity(self) -> dict[str, Any]:
-        if self.p.endpoint is None:
-            return super().identity()
         p = self.p
+        if p.endpoint is None:
+            return super().identity()
         return {
             "metric": self.name,
             "version": self.version,

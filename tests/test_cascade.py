@@ -195,7 +195,7 @@ def by_hand(
     n = len(small)
     distance = np.abs(small - t)
     chosen, passed, going = None, [], True
-    for r in sorted(set(distance.tolist()), reverse=True):
+    for r in sorted({*distance.tolist(), float(distance.max())}, reverse=True):
         verdict = np.where(distance <= r, large >= 0.5, small >= t)
         k = int((verdict == ref).sum())
         bound = 0.0 if k == 0 else brentq(lambda p, k=k: binom.sf(k - 1, n, p) - delta, 0, 1)

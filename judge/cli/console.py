@@ -196,7 +196,9 @@ def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:
         params = []
         fields = sorted(cls.Params.model_fields.items(), key=lambda kv: kv[0] not in model_params)
         for name, info in fields:
-            default = info.get_default(call_default_factory=True)
+            default = (
+                "(required)" if info.is_required() else info.get_default(call_default_factory=True)
+            )
             params.append(
                 {
                     "name": name,

@@ -50,12 +50,20 @@ def run_cascade(
     where = f"{suite.path}: {cfg.yaml_path}"
     jobs = {role: part_job(job, role, metric.parts[role]) for role in ROLES}
     units = {role: plan(suite, metric.parts[role], jobs[role].fingerprint) for role in ROLES}
-    common = {"where": where, "store": store, "progress": progress, "batch_size": batch_size}
-    tallies = {
-        f"{cfg.label}.small": score_units(
-            jobs["small"], metric.parts["small"], units["small"], engine=engine, **common
+
+    def score(role: Role, todo: list[Unit]) -> Tally:
+        return score_units(
+            jobs[role],
+            metric.parts[role],
+            todo,
+            where=where,
+            store=store,
+            progress=progress,
+            batch_size=batch_size,
+            engine=engine,
         )
-    }
+
+    tallies = {f"{cfg.label}.small": score("small", units["small"])}
     small = store.cached_scores(u.key for u in units["small"])
     audit = audit_sample(
         [(u.system, u.item_id) for u in units["small"]], size=metric.p.audit, seed=metric.p.seed
@@ -66,9 +74,7 @@ def run_cascade(
         if metric.escalates(metric.value("small", small[unit.key]))
         or (unit.system, unit.item_id) in audit
     ]
-    tallies[f"{cfg.label}.large"] = score_units(
-        jobs["large"], metric.parts["large"], asked, engine=engine, **common
-    )
+    tallies[f"{cfg.label}.large"] = score("large", asked)
     large = store.cached_scores(u.key for u in asked)
     asked_keys = {u.key for u in asked}
     rows, composed = [], {}

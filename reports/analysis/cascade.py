@@ -9,14 +9,14 @@ Clopper-Pearson 95% interval.
 
 Choosing a band (fixed-sequence testing, as in Jung et al., "Trust or Escalate: LLM Judges with
 Provable Guarantees for Human Agreement", ICLR 2025). The candidate bands are ``[t - r, t + r]``
-around the small judge's line ``t``, for every distance ``r`` of a calibration unit's small
-score from ``t``, widest first. Each band's agreement with the reference (the human verdicts, or
-the large judge's) on the calibration units gets a one-sided Clopper-Pearson lower bound at the
-stated confidence; bands are tested in that fixed order and testing stops at the first whose
-bound falls below the target. The chosen band is the narrowest one that passed before that: with
-probability at least ``confidence`` (over the draw of the calibration units), its agreement is at
-least the target. No correction for the number of bands is needed, because the order is fixed
-before the data are seen.
+around the small judge's line ``t``: first one that escalates every unit of the run, then one for
+every distance ``r`` of a calibration unit's small score from ``t``, widest first. Each band's
+agreement with the reference (the human verdicts, or the large judge's) on the calibration units
+gets a one-sided Clopper-Pearson lower bound at the stated confidence; bands are tested in that
+fixed order and testing stops at the first whose bound falls below the target. The chosen band is
+the narrowest one that passed before that: with probability at least ``confidence`` (over the draw
+of the calibration units), its agreement is at least the target. No correction for the number of
+bands is needed, because the order is fixed before the data are seen.
 """
 
 from __future__ import annotations
@@ -166,7 +166,8 @@ def choose_band(
     d_sorted = distance[order]
     large_right = (big >= large_threshold)[order] == ref[order]
     small_right = (s >= threshold)[order] == ref[order]
-    radii = np.unique(distance)[::-1]  # widest first
+    widest = max(float(distance.max()), float(everyone.max()) if len(everyone) else 0.0)
+    radii = np.unique(np.append(distance, widest))[::-1]  # widest (every unit) first
     inside = np.searchsorted(d_sorted, radii, side="right")  # units escalated by each radius
     cum_large = np.concatenate([[0], np.cumsum(large_right)])
     cum_small = np.concatenate([[0], np.cumsum(small_right)])

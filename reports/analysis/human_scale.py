@@ -8,6 +8,8 @@ labelled units are a random subset of the system's units.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from judge.reports.analysis.ppi import MeanEstimate, labels_mean, ppi_mean
 from judge.store.summary import Estimate, HumanScale, finite_or_none
 from judge.store.tables import ScoreTable
@@ -46,13 +48,14 @@ def human_scale_section(*, scores: ScoreTable, labels: Labels, systems: list[str
 
 
 def _labelled(
-    scores: ScoreTable, labels: Labels, system: str, *, only: dict[str, float] | None = None
+    scores: ScoreTable, labels: Labels, system: str, *, only: Mapping[str, float] | None = None
 ) -> dict[str, float]:
     """Item id -> label of ``system``'s labelled units (among the scored ones)."""
-    if only is None:
-        only = next((per[system] for per in scores.values() if system in per), {})
+    scored = only
+    if scored is None:
+        scored = next((per[system] for per in scores.values() if system in per), {})
     found = {}
-    for item_id in only:
+    for item_id in scored:
         value = labels.get(item_id, system)
         if value is not None:
             found[item_id] = value
