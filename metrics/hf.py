@@ -6,6 +6,8 @@ Nothing here imports torch or transformers at module level: reading a model's ``
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 from importlib import metadata
@@ -99,10 +101,13 @@ def load_model(
     quiet()
     loader = getattr(transformers, auto_class)
     where, extra = _source(path)
-    if placement is not None and not extra:  # GGUF weights are de-quantised to float32 first
+    gguf = bool(extra)
+    if placement is not None and not gguf:  # GGUF weights are de-quantised to float32 first
         extra[_dtype_keyword()] = placement.torch_dtype()
     try:
-        model = loader.from_pretrained(where, trust_remote_code=trust_remote_code, **extra)
+        # transformers draws a progress bar of its own while it de-quantises a GGUF file
+        with contextlib.redirect_stderr(io.StringIO()) if gguf else contextlib.nullcontext():
+            model = loader.from_pretrained(where, trust_remote_code=trust_remote_code, **extra)
     except Exception as exc:
         raise _load_error(path, reference, "model", exc, trust_remote_code) from None
     if placement is not None:

@@ -26,6 +26,38 @@ from judge.metrics.hf import is_gguf, load_model, load_tokenizer, max_input_leng
 
 Message = Mapping[str, str]
 
+# The most recently loaded model, kept for the next judge that asks for the same one: several
+# judges of a suite (lm_judge, an nli recipe, rubric) often read one decoder, which may take
+# a minute to load (a GGUF file is de-quantised on load). One model at most is kept.
+_LAST: dict[tuple[str, str, bool], tuple[Any, Any]] = {}
+
+
+def _shared(
+    path: Path, *, reference: str, trust_remote_code: bool, placement: Placement | None
+) -> tuple[Any, Any]:
+    """The tokenizer and model at ``path``, loaded once for consecutive judges."""
+    stat = path.stat()
+    where = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    key = (where, repr(placement), trust_remote_code)
+    if key not in _LAST:
+        _LAST.clear()  # let the previous model go before loading the next
+        auto = "AutoModelForSeq2SeqLM" if is_encoder_decoder(path) else "AutoModelForCausalLM"
+        tokenizer = load_tokenizer(path, trust_remote_code=trust_remote_code, reference=reference)
+        model = load_model(
+            auto,
+            path,
+            trust_remote_code=trust_remote_code,
+            reference=reference,
+            placement=placement,
+        )
+        _LAST[key] = (tokenizer, model)
+    return _LAST[key]
+
+
+def forget_shared() -> None:
+    """Drop the kept model (tests, benchmarks)."""
+    _LAST.clear()
+
 
 @dataclass(frozen=True)
 class Prompt:
@@ -64,15 +96,8 @@ class LanguageModel:
         self.reference = reference
         self.placement = placement
         self.encoder_decoder = is_encoder_decoder(path)
-        self.tokenizer = load_tokenizer(
-            path, trust_remote_code=trust_remote_code, reference=reference
-        )
-        self.model = load_model(
-            "AutoModelForSeq2SeqLM" if self.encoder_decoder else "AutoModelForCausalLM",
-            path,
-            trust_remote_code=trust_remote_code,
-            reference=reference,
-            placement=placement,
+        self.tokenizer, self.model = _shared(
+            path, reference=reference, trust_remote_code=trust_remote_code, placement=placement
         )
         config = self.model.config
         self.max_length = max_input_length(
@@ -86,6 +111,11 @@ class LanguageModel:
         self.decoder_start = int(start) if start is not None else self.pad_id
         forward = inspect.signature(self.model.forward).parameters
         self._position_ids = "position_ids" in forward
+        # only the last position's logits: a 262k-token vocabulary (Gemma 3) makes the logits
+        # of every position larger than the rest of the forward pass
+        self._keep = next(
+            (k for k in ("logits_to_keep", "num_logits_to_keep") if k in forward), None
+        )
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
         self.forward_passes = 0
@@ -187,6 +217,8 @@ class LanguageModel:
     def _last_logits(self, rows: Sequence[Prompt]) -> Any:
         """The logits of the next token after each row: [rows, vocab]."""
         batch = self._inputs(rows)
+        if self._keep is not None and not self.encoder_decoder:
+            batch[self._keep] = 1
         logits = self.model(**batch, use_cache=False).logits
         if not self.encoder_decoder:
             return logits[:, -1, :]  # left padding: every row ends at the last position

@@ -157,6 +157,7 @@ class LMJudge(Metric):
         "the first-token probabilities of the labels"
     )
     Params: ClassVar[type[MetricParams]] = LMJudgeParams
+    requires = frozenset({"output", "source"})  # the default template's; fields() has the rest
     libraries = ("torch", "transformers", "tokenizers", "jinja2")
 
     def __init__(self, **kwargs: Any) -> None:

@@ -211,3 +211,19 @@ def test_pull_suite_fetches_the_models_the_suite_lacks(
     assert result.exit_code == 0, result.output
     assert pulled == ["someone/toxic-model", "someone/bart@v1"]
     assert "pulled someone/toxic-model into" in result.output
+
+
+def test_a_gguf_file_is_a_model(tmp_path: Path) -> None:
+    from judge.models.locate import check_model_folder, custom_code
+
+    file = tmp_path / "m" / "tiny.Q4_0.gguf"
+    file.parent.mkdir()
+    file.write_bytes(b"GGUF" + bytes(60))
+    found = locate("m/tiny.Q4_0.gguf", base_dir=tmp_path)
+    assert found.path == file and found.origin == "file"
+    check_model_folder(found.path)  # a GGUF file holds config, tokenizer and weights
+    assert custom_code(found.path) is None
+    first = fingerprint(file)
+    file.write_bytes(b"GGUF" + bytes(61))
+    assert fingerprint(file) != first
+    assert "GGUF decoder" in hub.describe(file)

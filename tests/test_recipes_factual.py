@@ -306,3 +306,36 @@ def test_a_model_that_does_not_fit_its_recipe_is_a_user_error(
         nli(twin("flan_t5"), recipe="bespoke-minicheck-7b").score(
             examples=[Example(output=CLAIM, source=DOC)]
         )
+
+
+def test_a_suite_whose_model_does_not_fit_its_recipe_exits_2(
+    twin: Callable[[str], Path], make_suite: Any, judge_cli: Any
+) -> None:
+    wrong = make_suite(
+        metrics=[
+            {
+                "name": "nli",
+                "params": {
+                    "model": str(twin("minicheck_deberta")),
+                    "recipe": "minicheck-roberta-large",
+                },
+            }
+        ]
+    )
+    done = judge_cli("validate", str(wrong), cwd=wrong.parent)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "expects a RobertaForSequenceClassification model" in done.stderr
+    code = make_suite(
+        metrics=[
+            {
+                "name": "nli",
+                "params": {
+                    "model": str(twin("bespoke_minicheck")),
+                    "recipe": "bespoke-minicheck-7b",
+                },
+            }
+        ],
+        name="code.yaml",
+    )
+    done = judge_cli("eval", str(code), cwd=code.parent)
+    assert done.returncode == 2 and "trust_remote_code: true" in done.stderr
