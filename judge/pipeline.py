@@ -103,7 +103,7 @@ def evaluate(
                 f"{', '.join(changed)}; compared anyway (--allow-judge-change)"
             )
         summary = build_summary(
-            facts=run_facts(suite, result),
+            facts=run_facts(suite, result, engine=scorer),
             scores=store.scores(result.run_id),
             gates=suite.gates,
             baseline=base,
@@ -162,7 +162,7 @@ def _find_baseline(
     return base, notes
 
 
-def run_facts(suite: Suite, result: RunResult) -> RunFacts:
+def run_facts(suite: Suite, result: RunResult, *, engine: Engine) -> RunFacts:
     """What the summary says about the run besides its statistics."""
     spec = suite.spec
     git = git_info(Path(suite.path))
@@ -184,6 +184,8 @@ def run_facts(suite: Suite, result: RunResult) -> RunFacts:
             computed=result.computed,
             cached=result.cached,
             seconds=result.seconds,
+            engine=engine.name,
+            workers=list(engine.workers),
             usage=result.usage,
         ),
         git=GitInfo.model_validate(git) if git is not None else None,

@@ -9,6 +9,8 @@ and check that the judge they built has the fingerprint the driver stored scores
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Generator, Iterable, Sequence
 from typing import Protocol, TypeVar
 
@@ -22,6 +24,7 @@ ENGINES = ("local", "ray")
 
 class Engine(Protocol):
     name: str
+    workers: list[str]  # where batches were scored: "host (pid N)" per process, in start order
 
     def run(
         self, *, job: MetricJob, batches: Iterable[tuple[T, Sequence[Example]]]
@@ -36,6 +39,9 @@ class LocalEngine:
     """Scores in this process: the metric is built (and its model loaded) once per job."""
 
     name = "local"
+
+    def __init__(self) -> None:
+        self.workers = [f"{socket.gethostname()} (pid {os.getpid()})"]
 
     def run(
         self, *, job: MetricJob, batches: Iterable[tuple[T, Sequence[Example]]]

@@ -6,6 +6,11 @@ actor, and yields the scores back in the batches' order so the runner stores the
 Each actor checks, before scoring anything, that it has the same model files (by digest) and
 builds a judge with the same fingerprint as the driver: scores equal the local engine's.
 
+A worker that dies mid-run loses nothing: Ray restarts its actor and retries the batch once;
+past that (the node is gone, or the actor keeps dying) the driver sends the batches that actor
+held to another actor, starting a replacement on a live node, at most ``replacements`` times per
+metric. Scores are a pure function of the batch, so the run ends with the same scores.
+
 Every node needs the same Python environment as the driver (``pip install 'judge-harness[ray]'``
 and the same versions) and the models the suite names, at the same path or resolvable by name.
 """
@@ -17,9 +22,9 @@ import os
 import socket
 from collections import deque
 from collections.abc import Generator, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from judge.errors import UserError
 from judge.metrics.base import Example, Metric, MetricError, ResolvedModel, Score
@@ -27,6 +32,8 @@ from judge.models import locate as models
 from judge.run.job import MetricJob, worker_env
 
 T = TypeVar("T")
+# Ray's own recovery of a dead actor: restart it (rebuilding the judge) and retry its batch.
+ACTOR_OPTIONS = {"max_restarts": 1, "max_task_retries": 1}
 
 
 class Scorer:
@@ -48,7 +55,7 @@ class Scorer:
         """Where this actor runs, once its metric is built and checked; else the user error."""
         if self.error is not None:
             raise self.error
-        return f"{socket.gethostname()} (pid {os.getpid()})"
+        return f"{socket.gethostname()} node {_node_id()[:8]} (pid {os.getpid()})"
 
     def score(self, examples: Sequence[Example]) -> list[Score]:
         return self.metric.score(examples=examples)
@@ -105,7 +112,9 @@ class RayEngine:
 
     name = "ray"
 
-    def __init__(self, *, address: str | None = None, depth: int = 2) -> None:
+    def __init__(
+        self, *, address: str | None = None, depth: int = 2, replacements: int = 3
+    ) -> None:
         check_reachable(address or os.environ.get("RAY_ADDRESS"))
         try:
             import ray
@@ -113,6 +122,8 @@ class RayEngine:
             raise UserError("--engine ray needs Ray: pip install 'judge-harness[ray]'") from None
         self.ray: Any = ray
         self.depth = depth
+        self.replacements = replacements
+        self.workers: list[str] = []  # every actor started: "host node ID (pid N)", in order
         self._owns = not ray.is_initialized()
         if self._owns:
             try:
@@ -135,49 +146,70 @@ class RayEngine:
             if n.get("Alive") and n["Resources"].get("CPU", 0) >= 1
         ]
 
-    def _actors(self, job: MetricJob) -> list[Any]:
+    def _start(self, job: MetricJob, nodes: list[tuple[str, int]]) -> list[Any]:
+        """One checked actor per node of ``nodes``; the user error of the first that fails."""
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-        nodes = self.nodes()
-        if not nodes:
-            raise UserError("the Ray cluster has no node with a CPU to run judges on")
         remote: Any = self.ray.remote(Scorer)
         actors = [
             remote.options(
                 num_cpus=cpus,
                 scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False),
+                **ACTOR_OPTIONS,
             ).remote(job, self._driver_node)
             for node, cpus in nodes
         ]
-        self._get([a.ready.remote() for a in actors])  # built and checked, or the error
+        for where in self._get([a.ready.remote() for a in actors]):  # built and checked
+            if where not in self.workers:
+                self.workers.append(where)
         return actors
 
     def run(
         self, *, job: MetricJob, batches: Iterable[tuple[T, Sequence[Example]]]
     ) -> Generator[tuple[T, list[Score]], None, None]:
-        actors = self._actors(job)
-        queued = [0] * len(actors)
-        flight: deque[tuple[T, Any, int]] = deque()
+        nodes = self.nodes()
+        if not nodes:
+            raise UserError("the Ray cluster has no node with a CPU to run judges on")
+        pool = _Pool(self._start(job, nodes))
+        flight: deque[_Flight[T]] = deque()
         source = iter(batches)
+        spares = self.replacements
+
+        def send(tag: T, examples: list[Example]) -> _Flight[T]:
+            actor = pool.least_busy()
+            pool.queued[actor] += 1
+            return _Flight(tag, examples, actor, actor.score.remote(examples))
 
         def submit() -> None:
             for tag, examples in source:
-                i = min(range(len(actors)), key=queued.__getitem__)
-                flight.append((tag, actors[i].score.remote(list(examples)), i))
-                queued[i] += 1
-                if len(flight) >= self.depth * len(actors):
+                flight.append(send(tag, list(examples)))
+                if len(flight) >= self.depth * len(pool.actors):
                     return
 
         try:
             submit()
             while flight:
-                tag, ref, i = flight.popleft()
-                scores = self._get(ref)
-                queued[i] -= 1
+                sent = flight.popleft()
+                try:
+                    scores = self._get(sent.ref)
+                except self.ray.exceptions.RayActorError as exc:
+                    if spares <= 0:
+                        raise UserError(
+                            f"Ray workers kept dying while scoring metric '{job.label}' "
+                            f"({self.replacements} replaced): {exc}; the scores so far are "
+                            "stored, run the same command again to resume"
+                        ) from None
+                    spares -= 1
+                    pool.drop(sent.actor)
+                    if not pool.actors:
+                        pool.actors += self._start(job, self.nodes()[:1] or nodes[:1])
+                    flight.appendleft(send(sent.tag, sent.examples))  # the same batch, elsewhere
+                    continue
+                pool.queued[sent.actor] -= 1
                 submit()
-                yield tag, scores
+                yield sent.tag, scores
         finally:
-            for actor in actors:
+            for actor in pool.every:
                 self.ray.kill(actor)
 
     def _get(self, refs: Any) -> Any:
@@ -193,3 +225,37 @@ class RayEngine:
     def close(self) -> None:
         if self._owns and self.ray.is_initialized():
             self.ray.shutdown()
+
+
+@dataclass
+class _Flight(Generic[T]):
+    """A batch sent to an actor, kept until its scores are back (to send again if it dies)."""
+
+    tag: T
+    examples: list[Example]
+    actor: Any
+    ref: Any
+
+
+@dataclass
+class _Pool:
+    """The live actors of one metric and the batches each has queued."""
+
+    actors: list[Any]
+    queued: dict[Any, int] = field(default_factory=dict)
+    every: list[Any] = field(default_factory=list)  # live and dead, to kill at the end
+
+    def __post_init__(self) -> None:
+        self.queued = {actor: 0 for actor in self.actors}
+        self.every = list(self.actors)
+
+    def least_busy(self) -> Any:
+        for actor in self.actors:
+            self.queued.setdefault(actor, 0)
+            if actor not in self.every:
+                self.every.append(actor)
+        return min(self.actors, key=self.queued.__getitem__)
+
+    def drop(self, actor: Any) -> None:
+        if actor in self.actors:
+            self.actors.remove(actor)

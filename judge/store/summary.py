@@ -201,6 +201,8 @@ class Work(Record):
     computed: dict[str, int] = Field(default_factory=dict)
     cached: dict[str, int] = Field(default_factory=dict)
     seconds: float = 0.0
+    engine: str = "local"  # where judges ran: this process, or a Ray cluster
+    workers: list[str] = Field(default_factory=list)  # "host (pid N)" of each process that scored
     # judges asking a server, by label (a cascade's large judge: ``LABEL.large``)
     usage: dict[str, Usage] = Field(default_factory=dict)
 
