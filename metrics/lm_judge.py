@@ -240,7 +240,7 @@ class LMJudge(Metric):
         except Stopped as exc:
             done = {i: self._read(conversations[i], a) for i, a in exc.done.items()}
             raise StoppedEarly(
-                f"lm_judge: {exc}; the {len(done)} answer(s) received in this batch are kept",
+                f"{exc}; the {len(done)} answer(s) received in this batch are kept",
                 done=done,
             ) from None
         scores, done = [], {}

@@ -130,8 +130,8 @@ def test_faults_are_retried_and_scores_equal_a_clean_run(
     proxy: FaultProxy, llama_server: LlamaServer, make_suite: Callable[..., Path], tmp_path: Path
 ) -> None:
     clean = run(endpoint_suite(make_suite, llama_server.url), tmp_path / "clean.db", tmp_path / "c")
-    proxy.plan = ["429", "500", "drop", "garbled", "delay:3", "500"]
-    suite = endpoint_suite(make_suite, proxy.url, timeout=1.5, concurrency=2)
+    proxy.plan = ["429", "500", "drop", "garbled", "delay:10", "500"]
+    suite = endpoint_suite(make_suite, proxy.url, timeout=5, concurrency=1)
     faulty = run(suite, tmp_path / "faulty.db", tmp_path / "f")
     expected = scores_of(tmp_path / "clean.db", clean.result.run_id)
     found = scores_of(tmp_path / "faulty.db", faulty.result.run_id)
