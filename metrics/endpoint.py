@@ -158,7 +158,9 @@ class ChatEndpoint:
             self._client = httpx.Client(
                 headers=headers,
                 timeout=httpx.Timeout(s.timeout),
-                limits=httpx.Limits(max_connections=s.concurrency),
+                # the thread pool bounds the requests in flight; the pool only keeps connections
+                # (a connection given up on after a timeout must not hold up the next request)
+                limits=httpx.Limits(max_keepalive_connections=s.concurrency),
                 follow_redirects=False,
             )
         return self._client

