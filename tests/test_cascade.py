@@ -35,7 +35,7 @@ def cascade_suite(
     large = {"endpoint": url, "model": MODEL_NAME, "template": TEMPLATE, "backoff": 0.05}
     cascade = {
         "small": {"name": "rouge", "score": "rougeL"},
-        "large": {"name": "lm_judge", "params": large},
+        "large": {"name": "lm_judge", "params": dict(large)},  # a copy: no YAML alias
         "escalate": band,
         "audit": audit,
         **more,
