@@ -115,10 +115,16 @@ class LMJudgeParams(DeviceParams):
         default=0.5, ge=0, le=60, description="endpoint: seconds before the first retry, doubling"
     )
     max_requests: int | None = Field(
-        default=None, ge=1, description="endpoint: most requests one run may send (retries count)"
+        default=None,
+        ge=1,
+        description="endpoint: most requests one run may send (retries count; with --engine ray, "
+        "each node's judge has a budget of its own)",
     )
     max_tokens_spent: int | None = Field(
-        default=None, ge=1, description="endpoint: most tokens (prompt + answer) one run may spend"
+        default=None,
+        ge=1,
+        description="endpoint: most tokens (prompt + answer) one run may spend (with --engine "
+        "ray, per node)",
     )
 
     @model_validator(mode="after")

@@ -9,6 +9,10 @@ says next: answer (``ok``), hang for a while and close without answering (``dela
 or 500, drop the connection, answer text that is not JSON (``garbled``), answer without logprobs
 (``nologprobs``); ``down`` refuses everything from then on, like a dead server. It counts the
 completions it forwarded.
+
+:class:`CannedServer` is a stand-in OpenAI-compatible server with no model: it answers every chat
+completion "Yes" with fixed logprobs after the statuses of its plan, and records the requests in
+flight at once, for the tests of the client's own behaviour (concurrency, backoff).
 """
 
 from __future__ import annotations
@@ -217,6 +221,99 @@ class FaultProxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+CANNED = {
+    "choices": [
+        {
+            "message": {"role": "assistant", "content": "Yes"},
+            "logprobs": {
+                "content": [
+                    {
+                        "token": "Yes",
+                        "logprob": -0.25,
+                        "top_logprobs": [
+                            {"token": "Yes", "logprob": -0.25},
+                            {"token": "No", "logprob": -1.5},
+                        ],
+                    }
+                ]
+            },
+        }
+    ],
+    "usage": {"prompt_tokens": 7, "completion_tokens": 1},
+}
+
+
+class CannedServer:
+    """A loopback server answering every completion with :data:`CANNED`, after the faults of
+    :attr:`plan` (``(status, headers)`` pairs, one per completion). A completion waits until
+    ``gather`` completions are in flight together (or ``patience`` seconds pass), so that a
+    client allowed to send that many at once is seen doing it."""
+
+    def __init__(self, *, gather: int = 1, patience: float = 5.0) -> None:
+        self.plan: list[tuple[int, dict[str, str]]] = []
+        self.completions = 0
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.gather, self.patience = gather, patience
+        self._cond = threading.Condition()
+        canned = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                FaultProxy._send(self, 200, b'{"data": [{"id": "canned"}]}')
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                canned.answer(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def answer(self, request: BaseHTTPRequestHandler) -> None:
+        with self._cond:
+            fault = self.plan.pop(0) if self.plan else None
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self.in_flight >= self.gather, timeout=self.patience)
+        try:
+            if fault is not None:
+                status, headers = fault
+                with contextlib.suppress(OSError):
+                    request.send_response(status)
+                    for name, value in headers.items():
+                        request.send_header(name, value)
+                    request.send_header("content-length", "2")
+                    request.end_headers()
+                    request.wfile.write(b"{}")
+                return
+            FaultProxy._send(request, 200, json.dumps(CANNED).encode())
+            with self._cond:
+                self.completions += 1
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextlib.contextmanager
+def canned_server(**options: Any) -> Iterator[CannedServer]:
+    server = CannedServer(**options)
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @contextlib.contextmanager

@@ -268,3 +268,60 @@ def test_the_chosen_band_reaches_the_target_with_the_stated_confidence() -> None
         verdict = np.where(inside, test_large >= 0.5, test_small >= t)
         misses += float((verdict == test_truth).mean()) < target
     assert misses / trials <= 1 - confidence + 0.03
+
+
+def test_calibration_takes_the_human_verdicts_of_the_audited_units() -> None:
+    """With labels, the band is chosen against the human verdicts (rating >= positive_from) of
+    the audited units that have one; labelled units outside the audit sample, whose large answer
+    depends on the band, play no part. Without labels on audited units: the large judge."""
+    from judge.reports.analysis.cascade import cascade_calibrations
+    from judge.store.sqlite import StoredScore
+    from judge.store.summary import JudgeInfo
+    from judge.suite.human_labels import Labels
+
+    rng = np.random.default_rng(3)
+    n = 40
+    small = rng.uniform(0, 1, n)
+    large = rng.uniform(0, 1, n)
+    audit = np.arange(n) < 30
+    escalated = (small >= 0.3) & (small <= 0.7)
+    rows = [
+        StoredScore(
+            metric="c",
+            system="s",
+            item_id=f"i{k}",
+            values={"": float(large[k] if escalated[k] else small[k])},
+            details={
+                "small": float(small[k]),
+                "large": float(large[k]) if escalated[k] or audit[k] else None,
+                "escalated": bool(escalated[k]),
+                "audit": bool(audit[k]),
+            },
+            flags=[],
+        )
+        for k in range(n)
+    ]
+    ratings = {(f"i{k}", "s"): float(rng.integers(1, 6)) for k in range(10, 40)}  # 20 audited
+    params = {"escalate": [0.3, 0.7], "target": 0.6, "confidence": 0.8, "large_threshold": 0.5}
+    judges = {"c": JudgeInfo(metric="cascade", params=params), "x": JudgeInfo(metric="rouge")}
+    labels = Labels(column="rating", source="test", values=ratings, positive_from=4)
+    found = cascade_calibrations(scores=rows, judges=judges, labels=labels)["c"]
+    picked = list(range(10, 30))
+    expected = choose_band(
+        small=small[picked].tolist(),
+        large=large[picked].tolist(),
+        reference=[ratings[(f"i{k}", "s")] >= 4 for k in picked],
+        every_small=small.tolist(),
+        threshold=0.5,
+        large_threshold=0.5,
+        target=0.6,
+        confidence=0.8,
+        reference_kind="labels",
+    )
+    assert found.reference == "labels" and found.n == 20
+    assert found.model_dump() == expected.model_dump()
+    assert set(cascade_calibrations(scores=rows, judges=judges, labels=None)) == {"c"}
+    unrated = Labels(column="rating", source="test", values={("i35", "s"): 5.0}, positive_from=4)
+    alone = cascade_calibrations(scores=rows, judges=judges, labels=unrated)["c"]
+    assert alone.reference == "large judge" and alone.n == 30
+    assert alone.curve[0].agreement == 1.0  # escalating everything is the large judge itself

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import run_judge
-from llmserver import MODEL_NAME, FaultProxy, LlamaServer, free_port, proxy_to
+from llmserver import MODEL_NAME, FaultProxy, LlamaServer, canned_server, free_port, proxy_to
 
 from judge.errors import UserError
-from judge.metrics.base import Example, MetricError
+from judge.metrics import endpoint as endpoint_module
+from judge.metrics.base import Example, MetricError, StoppedEarly
 from judge.metrics.endpoint import Answer, label_probabilities
 from judge.metrics.lm_judge import LMJudge, LMJudgeParams
 from judge.pipeline import evaluate
@@ -63,6 +65,83 @@ def test_the_identity_is_endpoint_model_revision_template_labels_sampling() -> N
     assert fingerprint(labels={"Yes": 1.0, "No": 0.5}) != same
     judge = LMJudge(params=LMJudgeParams(endpoint="http://h:1/v1", model="m"))
     assert not judge.content_addressed and judge.models == {}
+
+
+# -- the client's own behaviour, against a canned server (no model) ---------------------------
+
+
+def canned_judge(url: str, **params: Any) -> LMJudge:
+    return LMJudge(params=LMJudgeParams(endpoint=url, model="canned", template=TEMPLATE, **params))
+
+
+def examples(n: int) -> list[Example]:
+    return [Example(output=f"answer {i}", prompt=f"question {i}?") for i in range(n)]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_at_most_concurrency_requests_are_in_flight(concurrency: int) -> None:
+    # the server holds each request until `concurrency` are in flight together: a client that
+    # sent fewer at once would be seen doing so, one that sent more too
+    with canned_server(gather=concurrency) as server:
+        judge = canned_judge(server.url, concurrency=concurrency)
+        scores = judge.score(examples=examples(4 * concurrency))
+        judge.close()
+        assert server.most_in_flight == concurrency
+        assert server.completions == 4 * concurrency
+    yes, no = math.exp(-0.25), math.exp(-1.5)
+    assert all(s.values[""] == pytest.approx(yes / (yes + no)) for s in scores)
+
+
+def test_retries_back_off_exponentially_and_honour_retry_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(endpoint_module, "time", type("Clock", (), {"sleep": waits.append}))
+    with canned_server() as server:
+        server.plan = [(503, {}), (500, {}), (502, {}), (429, {"Retry-After": "2"})]
+        judge = canned_judge(server.url, concurrency=1, backoff=0.5, retries=4)
+        (score,) = judge.score(examples=examples(1))
+        judge.close()
+    assert score.details["usage"]["requests"] == 5
+    # 0.5 s doubling, each drawn in [half, all] of its step (jitter); then the server's 2 s
+    assert 0.25 <= waits[0] <= 0.5 and 0.5 <= waits[1] <= 1.0 and 1.0 <= waits[2] <= 2.0
+    assert waits[3] == 2.0 and len(waits) == 4
+
+
+@pytest.mark.parametrize(
+    ("faults", "retries", "message", "sent"),
+    [
+        ([(500, {})] * 3, 2, "failed 3 time(s) in a row, last: HTTP 500", 3),
+        ([(400, {})], 4, "rejected the request (HTTP 400", 1),
+        ([(401, {})], 4, "refused the API key (HTTP 401)", 1),
+        ([(404, {})], 4, "answered 404", 1),
+    ],
+)
+def test_what_another_attempt_cannot_fix_is_not_retried(
+    monkeypatch: pytest.MonkeyPatch,
+    faults: list[tuple[int, dict[str, str]]],
+    retries: int,
+    message: str,
+    sent: int,
+) -> None:
+    monkeypatch.setattr(endpoint_module, "time", type("Clock", (), {"sleep": lambda s: None}))
+    with canned_server() as server:
+        server.plan = list(faults)
+        judge = canned_judge(server.url, concurrency=1, retries=retries)
+        with pytest.raises(StoppedEarly, match=re.escape(message)) as stopped:
+            judge.score(examples=examples(1))
+        judge.close()
+        assert stopped.value.done == {}
+        assert len(faults) - len(server.plan) == sent and server.completions == 0
+
+
+def test_a_spent_budget_keeps_the_answers_received() -> None:
+    with canned_server() as server:
+        judge = canned_judge(server.url, concurrency=1, max_requests=3)
+        with pytest.raises(StoppedEarly, match="request budget") as stopped:
+            judge.score(examples=examples(5))
+        judge.close()
+        assert sorted(stopped.value.done) == [0, 1, 2] and server.completions == 3
 
 
 # -- against the real server --------------------------------------------------------------------
@@ -147,6 +226,8 @@ def test_faults_are_retried_and_scores_equal_a_clean_run(
     # made a normal answer miss the 5 s timeout too)
     assert used.requests == proxy.seen >= units + 6
     assert used.prompt_tokens > 0 and used.completion_tokens == units
+    report = (tmp_path / "f" / "report.html").read_text()
+    assert f"grader: {used.requests} requests, {used.tokens} tokens this run" in report
     again = run(suite, tmp_path / "faulty.db", tmp_path / "f2")
     assert again.summary.work.usage["grader"].requests == 0
     assert again.summary.work.usage["grader"].cached == units

@@ -18,7 +18,8 @@ from judge.suite.human_labels import Labels
 METHOD = (
     "PPI++ (power-tuned prediction-powered inference, Angelopoulos et al. 2023): the labelled "
     "units' mean plus lambda times the judge's mean difference between unlabelled and labelled "
-    "units; normal 95% intervals; valid when the labelled units are a random subset"
+    "units; 95% intervals with Student's t quantile (n - 1 degrees of freedom); valid when the "
+    "labelled units are a random subset"
 )
 
 

@@ -7,8 +7,14 @@ estimator of Angelopoulos et al., "Prediction-powered inference", Science 2023) 
 
     theta = mean(y_l) + lam * (mean(f_u) - mean(f_l))
 
-with variance ``lam**2 * var(f_u) / N + var(y_l - lam * f_l) / n`` and the normal 95% interval
-``theta +- 1.96 * sqrt(variance)``. The power-tuning ``lam`` that minimises the variance is
+with variance ``lam**2 * var(f_u) / N + var(y_l - lam * f_l) / n`` and the 95% interval
+``theta +- q * sqrt(variance)``. The papers' ``q`` is the normal quantile 1.96, valid as ``n``
+grows; here ``q`` is Student's t quantile with ``n - 1`` degrees of freedom, which tends to 1.96
+and keeps the coverage near 95% with a dozen labels per system, where the normal quantile gives
+about 92% (measured on simulated data, ``tests/test_ppi.py``). The labels-only interval is the
+classical t interval ``mean(y_l) +- q * sd(y_l) / sqrt(n)``.
+
+The power-tuning ``lam`` that minimises the variance is
 ``cov(y_l, f_l) / ((1 + n / N) * var(f_l))``, estimated from the labelled units. It is not
 clipped to [0, 1]: a judge's scores need not share the labels' scale (a similarity in [0, 1]
 against ratings 1 to 5), and ``lam`` then also carries the change of scale. The estimate is
@@ -25,7 +31,12 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-Z95 = 1.959963984540054
+
+def quantile(n: int) -> float:
+    """The two-sided 95% quantile of the intervals with ``n`` labels: Student's t, n - 1 df."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, n - 1))
 
 
 class MeanEstimate(NamedTuple):
@@ -72,16 +83,16 @@ def ppi_mean(
     theta = y_.mean(axis=-1) + tuned * (fu.mean(axis=-1) - fl.mean(axis=-1))
     rectifier = y_ - weight * fl
     variance = (tuned**2) * fu.var(axis=-1, ddof=1) / big_n + rectifier.var(axis=-1, ddof=1) / n
-    half = Z95 * np.sqrt(variance)
+    half = quantile(n) * np.sqrt(variance)
     return MeanEstimate(theta, theta - half, theta + half, np.asarray(tuned, dtype=float))
 
 
 def labels_mean(*, y: ArrayLike) -> MeanEstimate:
-    """The labels-only mean and its normal 95% interval (the classical estimate)."""
+    """The labels-only mean and its t 95% interval (the classical estimate)."""
     y_ = np.asarray(y, dtype=float)
     n = y_.shape[-1]
     if n < 2:
         raise ValueError("a mean with an interval needs at least two labels")
     mean = y_.mean(axis=-1)
-    half = Z95 * y_.std(axis=-1, ddof=1) / np.sqrt(n)
+    half = quantile(n) * y_.std(axis=-1, ddof=1) / np.sqrt(n)
     return MeanEstimate(mean, mean - half, mean + half, np.zeros_like(mean))
