@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy.stats import t
 
-from judge.pipeline import evaluate
+from judge.pipeline import Outcome, evaluate
 from judge.store.tables import read_scores_csv
 
 ITEMS = [
@@ -44,21 +44,26 @@ def by_hand(y: list[float], f_l: list[float], f_u: list[float]) -> tuple[float, 
     return float(theta), float(theta - half), float(theta + half)
 
 
-def test_ppi_and_labels_only_means_per_system(
-    make_suite: Callable[..., Path], tmp_path: Path
-) -> None:
-    with (tmp_path / "ratings.csv").open("w", newline="") as f:
+def run_rated(make_suite: Callable[..., Path], where: Path, *, rated: list[str]) -> Outcome:
+    """The suite of ITEMS and OUTPUTS, rated on the ``rated`` items of each system, run."""
+    with (where / "ratings.csv").open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["id", "system", "rating"])
         for system in OUTPUTS:
-            writer.writerows([item, system, rating(system, item)] for item in RATED)
+            writer.writerows([item, system, rating(system, item)] for item in rated)
     suite = make_suite(
         metrics=["rouge"],
         items=ITEMS,
         outputs=OUTPUTS,
         extra={"labels": {"file": "ratings.csv", "column": "rating"}},
     )
-    outcome = evaluate(suite_path=suite, store_path=tmp_path / "s.db", out_dir=tmp_path / "o")
+    return evaluate(suite_path=suite, store_path=where / "s.db", out_dir=where / "o")
+
+
+def test_ppi_and_labels_only_means_per_system(
+    make_suite: Callable[..., Path], tmp_path: Path
+) -> None:
+    outcome = run_rated(make_suite, tmp_path, rated=RATED)
     section = outcome.summary.human_scale
     assert section is not None and section.column == "rating"
     scores = read_scores_csv(tmp_path / "o" / "scores.csv")
@@ -89,18 +94,7 @@ def test_ppi_and_labels_only_means_per_system(
 def test_no_ppi_where_every_output_is_rated(
     make_suite: Callable[..., Path], tmp_path: Path
 ) -> None:
-    with (tmp_path / "ratings.csv").open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["id", "system", "rating"])
-        for system in OUTPUTS:
-            writer.writerows([r["id"], system, rating(system, r["id"])] for r in ITEMS)
-    suite = make_suite(
-        metrics=["rouge"],
-        items=ITEMS,
-        outputs=OUTPUTS,
-        extra={"labels": {"file": "ratings.csv", "column": "rating"}},
-    )
-    outcome = evaluate(suite_path=suite, store_path=tmp_path / "s.db", out_dir=tmp_path / "o")
+    outcome = run_rated(make_suite, tmp_path, rated=[r["id"] for r in ITEMS])
     section = outcome.summary.human_scale
     assert section is not None and section.ppi == {}
     assert section.labels_only["good"].n == 20
