@@ -6,6 +6,10 @@ overlap. Every claim is scored against every chunk; each claim keeps its best ch
 entailment), and the claims' entailments are aggregated (mean or min) into ``nli.score``.
 ``nli.contradiction`` is the highest contradiction probability of any claim against any chunk.
 A premise of any length is read in full: its chunks are all scored, none is cut.
+
+An empty output claims nothing, so it is supported by nothing: ``nli.score`` 0 (flag ``empty``;
+version 2; version 1 gave 1.0). A suite that would rather leave empty answers out says
+``empty_outputs: skip`` (or refuses them with ``error``) and the harness never asks.
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ class Chunk:
 
 class NLI(Metric):
     name = "nli"
-    version = "1"
+    version = "2"  # 2: an empty output scores 0, not 1
     description = (
         "factual consistency of the output with the source (or reference/prompt) by NLI: "
         "claims vs sentence-aligned chunks, best chunk per claim"
@@ -232,8 +236,8 @@ class NLI(Metric):
         flags = ["truncated"] if truncated else []
         if len(plan) > len(premises) or any(p.split for p in claim_pieces):
             flags.append("chunked")
-        if not claim_pieces:  # an empty output claims nothing, so contradicts nothing
-            return Score({"score": 1.0, "contradiction": 0.0}, details, (*flags, "empty"))
+        if not claim_pieces:  # an empty output supports nothing, and contradicts nothing
+            return Score({"score": 0.0, "contradiction": 0.0}, details, (*flags, "empty"))
         entailed, worst = [], 0.0
         for i, claim in enumerate(claim_pieces):
             row = probs[i * len(plan) : (i + 1) * len(plan)]

@@ -2,7 +2,8 @@
 
 The scores keep ``nli``'s names and evidence shape: ``nli.score`` is P(supported) (the weakest
 claim's best chunk), ``nli.contradiction`` its complement (these checkers have no separate
-contradiction class), and every claim lists its best chunk as evidence.
+contradiction class), and every claim lists its best chunk as evidence. An empty output
+supports nothing, as in plain ``nli``: 0, flag ``empty``, and the model is not asked.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ class RecipeChecks:
         plans = []
         for ex, texts in zip(examples, premises, strict=True):
             plan = []
-            for start, end in claims_of(ex.output, split=checker.splits_claims):
+            spans = claims_of(ex.output, split=checker.splits_claims) if ex.output.strip() else []
+            for start, end in spans:
                 claim = ex.output[start:end]
                 size = checker.budget(claim)
                 chunks: list[tuple[int, Chunk]] = []
@@ -122,7 +124,7 @@ class RecipeChecks:
                 (c.text, claim) for plan in plans for claim, _, _, cs in plan for _, c in cs
             )
         )
-        support, cut = checker.support(pairs)
+        support, cut = checker.support(pairs) if pairs else ([], [])
         found = {pair: (s, c) for pair, s, c in zip(pairs, support, cut, strict=True)}
         return [
             self._combine(plan, len(texts), found)
@@ -135,6 +137,9 @@ class RecipeChecks:
         premises: int,
         found: dict[tuple[str, str], tuple[float, bool]],
     ) -> Score:
+        if not plan:  # an empty output
+            details = {"recipe": self.recipe.name, "claims": [], "chunks": 0}
+            return Score({"score": 0.0, "contradiction": 0.0}, details, ("empty",))
         claims: list[dict[str, Any]] = []
         bests: list[float] = []
         truncated = chunked = False

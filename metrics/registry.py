@@ -25,6 +25,7 @@ IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
 BUILTINS: dict[str, str] = {
     "exact_match": "judge.metrics.exact_match:ExactMatch",
+    "facts": "judge.metrics.facts:Facts",
     "rouge": "judge.metrics.rouge:Rouge",
     "bleu": "judge.metrics.sacrebleu_metrics:Bleu",
     "chrf": "judge.metrics.sacrebleu_metrics:ChrF",

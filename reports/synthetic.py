@@ -136,7 +136,7 @@ def nli_score(output: str, source: str, quality: float, rng: np.random.Generator
         )
     details = {"against": "source", "claims": claims, "chunks": len(spans)}
     if not claims:
-        return Score({"score": 1.0, "contradiction": 0.0}, details, ("empty",))
+        return Score({"score": 0.0, "contradiction": 0.0}, details, ("empty",))
     values = {
         "score": float(np.mean([c["entailment"] for c in claims])),
         # the real judge takes the highest contradiction over every chunk; the best chunk's here

@@ -22,7 +22,7 @@ from judge.reports.analysis.agreement import (
     spearman_rows,
 )
 from judge.reports.analysis.calibration import calibration_section
-from judge.suite.human_labels import LabelsRequest, find_labels
+from judge.suite.human_labels import Labels, LabelsRequest, find_labels
 from judge.suite.load import load_suite
 
 
@@ -175,4 +175,47 @@ def test_calibration_section_joins_scores_and_labels(make_suite: Callable[..., P
         "good": pytest.approx(4 / 6),
         "bad": pytest.approx(4 / 6),
     }
+    json.dumps(section, allow_nan=False)
+
+
+def test_within_each_system_is_the_card_of_that_systems_own_outputs() -> None:
+    """A judge that only knows which system wrote an answer agrees across systems and not
+    within them: the within-system card shows it, with scipy's numbers for each system."""
+    rng = np.random.default_rng(3)
+    items = [f"i{k}" for k in range(30)]
+    rated = {("strong", i): float(rng.integers(3, 6)) for i in items}
+    rated |= {("weak", i): float(rng.integers(1, 4)) for i in items}
+    # the judge: a system offset, and inside each system the opposite of the ratings plus noise
+    table = {
+        "judge": {
+            system: {
+                i: (10.0 if system == "strong" else 0.0) - rated[(system, i)] + rng.normal(0, 0.3)
+                for i in items
+            }
+            for system in ("strong", "weak")
+        }
+    }
+    labels = Labels(
+        column="rating",
+        source="test",
+        values={(i, system): v for (system, i), v in rated.items()},
+        positive_from=4,
+    )
+    section = calibration_section(
+        scores=table, labels=labels, higher_is_better={}, resamples=200
+    ).to_json()
+    card = section["scores"]["judge"]
+    assert card["spearman"]["value"] > 0.3  # across systems: it looks like agreement
+    within = card["within"]
+    for system in ("strong", "weak"):
+        own = within["systems"][system]
+        x = [table["judge"][system][i] for i in items]
+        y = [rated[(system, i)] for i in items]
+        assert own["n"] == 30
+        assert own["spearman"]["value"] == pytest.approx(spearmanr(x, y).statistic)
+        assert own["kendall"]["value"] == pytest.approx(kendalltau(x, y).statistic)
+        assert own["spearman"]["value"] < 0
+        assert own["spearman"]["ci_low"] <= own["spearman"]["value"] <= own["spearman"]["ci_high"]
+    expected = np.mean([within["systems"][s]["spearman"]["value"] for s in ("strong", "weak")])
+    assert within["spearman_mean"] == pytest.approx(expected) and within["spearman_mean"] < 0
     json.dumps(section, allow_nan=False)

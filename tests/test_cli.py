@@ -415,8 +415,13 @@ def test_calibrate_writes_a_judge_card(make_suite: Callable[..., Path], tmp_path
     assert card["n"] == 90 and card["spearman"]["value"] > 0.7
     assert card["roc_auc"]["value"] > 0.9
     assert card["systems"]["judge_order"][-1] == card["systems"]["human_order"][-1] == "worse"
+    # within each system too: in the output, the summary and the judge card
+    assert "agreement within each system" in proc.stdout
+    assert set(card["within"]["systems"]) == {"same", "noisy", "worse"}
+    assert card["within"]["systems"]["worse"]["n"] == 30
     html = (tmp_path / "cal" / "report.html").read_text()
     assert 'id="calibration"' in html and 'data-score="chrf"' in html
+    assert 'id="calibration-within-h"' in html and 'data-system="worse"' in html
     # from the items' own column, as JSON
     proc = judge("calibrate", str(suite), "--labels", "stars", "--labels-file", "stars.csv",
                  "--json", "--out", "cal2", cwd=tmp_path)  # fmt: skip

@@ -80,6 +80,28 @@ def test_dtype_is_part_of_the_fingerprint_and_bfloat16_runs_on_the_cpu(tiny_nli:
     assert half.classifier().model.dtype.__str__() == "torch.bfloat16"  # type: ignore[attr-defined]
 
 
+def test_the_resolved_device_is_part_of_the_fingerprint(
+    tiny_nli: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GPU faked for the resolver (no model loads): cuda scores never share a cache key."""
+    import torch
+
+    model = {"model": resolve(str(tiny_nli), base_dir=Path.cwd())}
+    cpu = NLI(params=NLIParams(model=str(tiny_nli), device="cpu", dtype="float32"), models=model)
+    monkeypatch.setattr(devices, "_accelerator_possible", lambda: True)
+    monkeypatch.setattr(devices, "_available", lambda d: d in ("cpu", "cuda"))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    gpu = NLI(params=NLIParams(model=str(tiny_nli), device="cuda", dtype="float32"), models=model)
+    auto = NLI(params=NLIParams(model=str(tiny_nli)), models=model)
+    assert gpu.identity()["params"]["device"] == "cuda"
+    assert gpu.fingerprint() != cpu.fingerprint()
+    assert (auto.identity()["params"]["device"], auto.identity()["params"]["dtype"]) == (
+        "cuda",
+        "bfloat16",
+    )
+    assert auto.fingerprint() not in (gpu.fingerprint(), cpu.fingerprint())
+
+
 def test_onnx_precision_runs_on_the_cpu_only(minilm_path: Path) -> None:
     model = {"model": resolve(str(minilm_path), base_dir=Path.cwd())}
     with pytest.raises(MetricError, match="runs on ONNX Runtime on the CPU; use device: cpu"):

@@ -51,6 +51,7 @@ class Recording(LocalEngine):
     """The local engine, remembering the size of every batch it was given."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.sizes: list[int] = []
 
     def run(self, *, job, batches):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ one forward pass, each label's first-token probability renormalised over the lab
 from __future__ import annotations
 
 from collections.abc import Callable
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,10 @@ def test_a_decoder_with_a_chat_template_equals_a_direct_forward_pass(
         assert score.values[""] == pytest.approx(direct(path, render(ex), labels), abs=1e-4)
         probs = score.details["probabilities"]
         assert set(probs) == {"Yes", "No"} and sum(probs.values()) == pytest.approx(1, abs=1e-5)
-        assert score.details["chat_template"] is True and len(score.details["prompt_digest"]) == 16
+        assert score.details["chat_template"] is True
+        # the digest of the rendered user message; P(Yes) is the score under {Yes: 1, No: 0}
+        assert score.details["prompt_digest"] == sha256(render(ex).encode()).hexdigest()[:16]
+        assert probs["Yes"] == pytest.approx(score.values[""], abs=1e-6)
     # left padding: the same numbers one by one as in one batch of three lengths
     alone = judge(path, template=TEMPLATE, batch_size=1).score(examples=EXAMPLES)
     for a, b in zip(scores, alone, strict=True):
@@ -131,6 +135,31 @@ def test_a_long_field_is_read_in_chunks_and_the_best_chunk_counts(
     best = Example(output=ex.output, source=source[start:end])
     labels = {"Yes": 1.0, "No": 0.0}
     assert score.values[""] == pytest.approx(direct(path, render(best), labels), abs=1e-4)
+
+
+def test_the_score_is_the_max_over_chunks(twin: Callable[[str], Path]) -> None:
+    """Chunks of one sentence each: the score is the best sentence's direct forward pass."""
+    from transformers import AutoTokenizer
+
+    path = twin("smollm2")
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    sentences = [f"Sentence {i} says the team plan costs {i} dollars." for i in range(6)]
+    sizes = [len(tokenizer(s, add_special_tokens=False)["input_ids"]) for s in sentences]
+    budget = max(max(sizes) + 1, 16)
+    assert 2 * min(sizes) > budget  # no two sentences share a chunk
+    ex = Example(output="The team plan costs five dollars.", source=" ".join(sentences))
+    metric = judge(path, template=TEMPLATE, chunk="source", chunk_tokens=budget)
+    (score,) = metric.score(examples=[ex])
+    labels = {"Yes": 1.0, "No": 0.0}
+    each = [direct(path, render(Example(output=ex.output, source=s)), labels) for s in sentences]
+    assert score.details["chunks"] == len(sentences)
+    assert score.values[""] == pytest.approx(max(each), abs=1e-4)
+    assert score.details["chunk"] == max(range(len(each)), key=each.__getitem__)
+    best = sentences[score.details["chunk"]]
+    assert (
+        score.details["prompt_digest"]
+        == sha256(render(Example(output=ex.output, source=best)).encode()).hexdigest()[:16]
+    )
 
 
 def test_a_prompt_longer_than_the_model_is_an_error_never_cut(

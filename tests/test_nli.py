@@ -3,7 +3,9 @@ premises read in full, and every pair of a batch through the model in sorted bat
 
 from __future__ import annotations
 
+import csv
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from judge.metrics.nli import NLI, NLIParams
 from judge.metrics.testing import FakeNLI, FakeNLIParams
 from judge.metrics.tiny import build_tiny_nli
 from judge.models.locate import resolve
+from judge.pipeline import evaluate
 
 pytestmark = pytest.mark.model
 
@@ -149,10 +152,34 @@ def test_a_long_source_with_the_real_model_is_chunked_in_full(tiny_nli: Path) ->
     assert 0.0 <= score.values["score"] <= 1.0
 
 
-def test_empty_output_claims_nothing() -> None:
+def test_empty_output_claims_nothing_so_it_scores_zero() -> None:
     (score,) = fake().score(examples=[Example(output="  ", source="Anything.")])
-    assert score.values == {"score": 1.0, "contradiction": 0.0}
+    assert score.values == {"score": 0.0, "contradiction": 0.0}
     assert score.details["claims"] == [] and "empty" in score.flags
+    assert fake().version == "2"  # version 1 gave an empty output 1.0: cached scores differ
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("policy", ["score", "skip"])
+def test_empty_outputs_follow_the_suite_policy(
+    policy: str, tiny_nli: Path, make_suite: Callable[..., Path], tmp_path: Path
+) -> None:
+    outputs = {"sys": ["Source text number 1.", "", "x", "y", " ", "Source text number 6."]}
+    suite = make_suite(
+        metrics=[{"name": "nli", "params": {"model": str(tiny_nli)}}],
+        outputs=outputs,
+        extra={"empty_outputs": policy},
+    )
+    outcome = evaluate(suite_path=suite, out_dir=tmp_path / "o", store_path=tmp_path / "s.db")
+    with (tmp_path / "o" / "scores.csv").open() as fh:
+        scored = {(r["item_id"], r["metric"]): float(r["value"]) for r in csv.DictReader(fh)}
+    if policy == "score":  # the default: an empty answer supports nothing
+        assert scored[("q2", "nli.score")] == 0.0 and scored[("q5", "nli.score")] == 0.0
+        assert outcome.summary.metrics["nli.score"]["sys"].n == 6
+    else:  # left out of the statistics, counted as skipped
+        assert ("q2", "nli.score") not in scored and ("q5", "nli.score") not in scored
+        assert outcome.summary.metrics["nli.score"]["sys"].n == 4
+        assert outcome.summary.skipped.items == {"sys": ["q2", "q5"]}
 
 
 def test_against_reference_pools_every_reference() -> None:

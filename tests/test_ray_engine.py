@@ -28,6 +28,7 @@ def ray_engine() -> Iterator[Any]:
     from judge.run.ray_engine import RayEngine
 
     ray.init(
+        address="local",  # a cluster of its own, whatever `ray start` left on this machine
         num_cpus=2,
         include_dashboard=False,
         logging_level=logging.WARNING,

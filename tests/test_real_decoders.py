@@ -66,22 +66,23 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_the_local_decoder_suite_runs_end_to_end(run: Any) -> None:
     summary = run.summary
     names = {"shieldgemma", "grounded", "minicheck.score", "minicheck.contradiction", "rubric"}
-    assert names <= set(summary["metrics"])
+    assert names <= set(summary.metrics)
     for name in names:
         for system in SYSTEMS:
-            stats = summary["metrics"][name][system]
-            assert stats["n"] == len(ITEMS) and math.isfinite(stats["mean"])
-    assert 1.0 <= summary["metrics"]["rubric"]["gpt-large"]["mean"] <= 5.0
+            cell = summary.metrics[name][system]
+            assert cell.n == len(ITEMS) and cell.mean is not None and math.isfinite(cell.mean)
+    rubric = summary.metrics["rubric"]["gpt-large"].mean
+    assert rubric is not None and 1.0 <= rubric <= 5.0
     assert (run.out_dir / "report.html").is_file()
-    assert all(g["gate"].startswith("warn:") for g in summary["gates"])
+    assert summary.gates and all(g.gate.startswith("warn:") for g in summary.gates)
 
 
 def test_the_judges_record_their_recipes_and_models(run: Any) -> None:
-    judges = run.summary["judges"]
-    assert judges["shieldgemma"]["params"]["recipe"] == "shieldgemma"
-    assert judges["shieldgemma"]["models"]["model"]["origin"].startswith("bundled:")
-    assert judges["grounded"]["params"]["device"] == "cpu"  # resolved, in the fingerprint
-    assert judges["grounded"]["params"]["dtype"] == "float32"
+    judges = run.summary.judges
+    assert judges["shieldgemma"].params["recipe"] == "shieldgemma"
+    assert judges["shieldgemma"].models["model"].origin.startswith("bundled:")
+    assert judges["grounded"].params["device"] == "cpu"  # resolved, in the fingerprint
+    assert judges["grounded"].params["dtype"] == "float32"
 
 
 def test_lm_judge_on_smollm2_equals_a_direct_forward_pass(run: Any) -> None:

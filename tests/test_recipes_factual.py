@@ -264,6 +264,24 @@ def test_hhem(twin: Callable[[str], Path]) -> None:
         assert score.details["chunks"] == 1 and score.flags == ()
 
 
+def test_an_empty_output_supports_nothing_under_a_recipe(twin: Callable[[str], Path]) -> None:
+    """As in plain nli (version 2): 0, flag empty, and the model is not asked about it."""
+    metric = nli(twin("minicheck_roberta"), recipe="minicheck-roberta-large", chunk_tokens=24)
+    empty, blank, full = metric.score(
+        examples=[
+            Example(output="", source=DOC),
+            Example(output="  \n", source=DOC),
+            Example(output=CLAIM, source=DOC),
+        ]
+    )
+    for score in (empty, blank):
+        assert score.values == {"score": 0.0, "contradiction": 0.0}
+        assert score.flags == ("empty",) and score.details["claims"] == []
+    assert full.values["score"] > 0 and "empty" not in full.flags
+    (alone,) = metric.score(examples=[Example(output="", source=DOC)])  # a batch of nothing
+    assert alone.values["score"] == 0.0 and alone.flags == ("empty",)
+
+
 # -- choosing recipes -------------------------------------------------------------------------
 
 

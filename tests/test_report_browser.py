@@ -558,3 +558,61 @@ def test_generative_and_span_judges_explain_themselves(
     assert page.locator("main img, main [onerror]").count() == 0
     assert t.errors == [] and page.evaluate("window.__violations") == []
     t.close()
+
+
+def test_facts_view_marks_unsupported_facts_and_their_matches_in_the_source(
+    browser: Any, make_suite: Any, tmp_path: Path
+) -> None:
+    """The facts judge's evidence: each fact of the output marked supported or not, and the
+    selected fact's match marked in the text that supports it; hostile text stays text."""
+    from judge.pipeline import evaluate
+
+    source = "Refunds take 5 to 10 business days. " + HOSTILE[1] + " Ana Ruiz approved $1,899."
+    items = [
+        {"id": f"q{i}", "source": source, "prompt": "I am on the Team plan since 3 May."}
+        for i in range(1, 4)
+    ]
+    answer = "On Team, refunds take 14 days; Ana Ruiz approved 1899 dollars. " + HOSTILE[0]
+    suite = make_suite(
+        items=items,
+        outputs={"a": [answer] * 3, "b": ["Sure."] * 3},
+        metrics=[{"name": "facts", "params": {"against": ["source", "prompt"]}}],
+        gates=["facts >= 0"],
+    )
+    outcome = evaluate(suite_path=suite, out_dir=tmp_path / "out", store_path=tmp_path / "j.db")
+    t = Tab(browser)
+    page = t.open(outcome.out_dir / "report.html")
+    page.locator('#item-body tr.row[data-id="q1"] button.toggle').click()
+    card = page.locator('tr.detail article.output[data-system="a"]')
+    card.locator('button.why[data-why="facts"]').click()
+    doc = evidence(page.content(), 0)["d"]["a"]["facts"]
+    facts = doc["facts"]
+    view = card.locator(".explain.facts")
+    assert view.locator("ol.claims > li").count() == len(facts) == 5
+    unsupported = [f["text"] for f in facts if not f["supported"]]
+    assert unsupported == ["14 days", '"script"']  # the hostile text's quoted string is a fact
+    assert view.locator("mark.fact-missing").all_inner_texts() == unsupported
+    assert view.locator("mark.fact-ok").count() == 3
+    assert "3 of 5 facts" in view.locator("p.muted").first.inner_text()
+    # the unsupported fact is selected first: the source has nothing marked as its evidence
+    assert view.locator("mark.evidence").count() == 0
+    assert "not in it" in view.locator("h5").nth(1).text_content()
+    # a supported fact: its match in the source marked as the evidence
+    amount = next(k for k, f in enumerate(facts) if f["text"] == "1899 dollars")
+    view.locator("ol.claims > li").nth(amount).click()
+    assert view.locator("mark.evidence").inner_text() == "$1,899" == facts[amount]["found"]["text"]
+    assert view.locator("h5").nth(1).text_content().startswith("source")
+    assert HOSTILE[1] in view.locator("p.text").nth(1).inner_text()  # shown as text
+    # a fact found in the prompt shows the prompt
+    team = next(k for k, f in enumerate(facts) if f["text"] == "Team")
+    view.locator("ol.claims > li").nth(team).click()
+    assert view.locator("h5").nth(1).text_content().startswith("prompt")
+    assert view.locator("mark.evidence").inner_text() == "Team"
+    shot(card, "why-facts")
+    # an output with no fact says so
+    other = page.locator('tr.detail article.output[data-system="b"]')
+    other.locator('button.why[data-why="facts"]').click()
+    assert "states no number" in other.locator(".explain.facts").inner_text()
+    assert t.errors == [] and page.evaluate("window.__violations") == []
+    assert page.evaluate("window.__pwned") is None
+    t.close()

@@ -188,6 +188,42 @@ def calibration_table(cal: Calibration) -> Table:
     return table
 
 
+def calibration_within_table(cal: Calibration) -> Table:
+    """The judge card inside each system: Spearman [95% CI] and ROC-AUC of each system's own
+    outputs against their labels, and the mean over systems."""
+    systems = list(
+        dict.fromkeys(s for c in cal.scores.values() if c.within for s in c.within.systems)
+    )
+    title = (
+        "agreement within each system · Spearman [95% CI], ROC-AUC · across systems, "
+        "agreement mostly says which system wrote an answer; within one, whether the judge "
+        "tells its good answers from its bad ones"
+    )
+    table = Table(title=plain(title), title_justify="left")
+    table.add_column("score")
+    for system in systems:
+        table.add_column(plain(system), justify="right")
+    table.add_column("mean (Spearman, ROC-AUC)", justify="right")
+    for name, card in cal.scores.items():
+        within = card.within
+        if within is None:
+            continue
+        cells = []
+        for system in systems:
+            own = within.systems.get(system)
+            if own is None:
+                cells.append("–")
+                continue
+            cells.append(f"{_interval(own.spearman, '.2f')}, {_interval_value(own.roc_auc)}")
+        mean = f"{_fmt(within.spearman_mean, '.2f')}, {_fmt(within.roc_auc_mean, '.2f')}"
+        table.add_row(plain(name + (" ▼" if card.oriented else "")), *cells, mean)
+    return table
+
+
+def _interval_value(cell: Interval | None) -> str:
+    return "–" if cell is None or cell.value is None else format(cell.value, ".2f")
+
+
 def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:
     """Each metric's name, direction, fields, sub-scores and params, as plain data."""
     catalogue = []

@@ -232,6 +232,7 @@ def calibrate_command(
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     if calibration.labels is not None:
         out.print(show.calibration_table(calibration))
+        out.print(show.calibration_within_table(calibration))
     for label, band in calibration.cascades.items():
         out.print(band_table(label, band))
     show.print_skipped(out, outcome.summary)

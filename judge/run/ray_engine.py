@@ -108,14 +108,16 @@ def check_reachable(address: str | None, *, timeout: float = 5.0) -> None:
 
 
 class RayEngine:
-    """Scores on a Ray cluster: ``address`` to join one, None to start a local one."""
+    """Scores on a Ray cluster: ``address`` (or ``RAY_ADDRESS``) to join one, else a new local
+    one: never a cluster some earlier ``ray start`` left behind (Ray's own default)."""
 
     name = "ray"
 
     def __init__(
         self, *, address: str | None = None, depth: int = 2, replacements: int = 3
     ) -> None:
-        check_reachable(address or os.environ.get("RAY_ADDRESS"))
+        address = address or os.environ.get("RAY_ADDRESS") or None
+        check_reachable(address)
         try:
             import ray
         except ImportError:
@@ -128,7 +130,7 @@ class RayEngine:
         if self._owns:
             try:
                 ray.init(
-                    address=address,
+                    address=address or "local",
                     runtime_env={"env_vars": worker_env()},
                     include_dashboard=False,
                     logging_level=logging.WARNING,

@@ -348,6 +348,16 @@ class SystemAgreement(Record):
     same_order: bool
 
 
+class WithinSystems(Record):
+    """Agreement inside each system: whether the judge ranks one system's own outputs as the
+    humans do. Across systems, agreement mostly measures which system wrote an output; within
+    one, only the judge's reading of the outputs counts."""
+
+    systems: dict[str, JudgeCard] = Field(default_factory=dict)
+    spearman_mean: float | None = None  # over the systems where Spearman is defined
+    roc_auc_mean: float | None = None  # over the systems with both good and bad outputs
+
+
 class JudgeCard(Record):
     """One judge's agreement with the human labels (``judge calibrate``)."""
 
@@ -360,6 +370,7 @@ class JudgeCard(Record):
     roc_auc: Interval | None = None
     threshold: Threshold | None = None
     systems: SystemAgreement | None = None
+    within: WithinSystems | None = None  # the same measures inside each system
 
 
 class LabelsInfo(Record):

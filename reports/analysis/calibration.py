@@ -1,8 +1,11 @@
 """``judge calibrate``: a card per judge saying how well its scores agree with human labels.
 
 :func:`calibration_section` is pure: it joins a run's per-item scores with the labels and hands
-the pairs to :func:`judge.reports.analysis.agreement.judge_card`. The cards go into the
-summary's ``calibration``.
+the pairs to :func:`judge.reports.analysis.agreement.judge_card`, once over all (item, system)
+units and once inside each system (``within``): across systems, agreement mostly measures which
+system wrote an output, since humans and judges both rate a strong system's outputs higher;
+within one system it measures whether the judge tells that system's good outputs from its bad
+ones. The cards go into the summary's ``calibration``.
 """
 
 from __future__ import annotations
@@ -40,18 +43,9 @@ def calibration_section(
         if len(labelled) < 3:
             continue
         higher = higher_is_better.get(name, True)
-        rated = [float(u.label or 0.0) for u in labelled]
-        readings = [labels.positive(v) for v in rated]
-        card = judge_card(
-            scores=[u.score for u in labelled],
-            labels=rated,
-            groups=[u.item for u in labelled],
-            higher_is_better=higher,
-            positive=None if None in readings else [bool(r) for r in readings],
-            seed=seed,
-            resamples=resamples,
-        )
+        card = _card(labelled, labels, higher, seed=seed, resamples=resamples)
         card["systems"] = _system_agreement(labelled, higher)
+        card["within"] = _within_systems(labelled, labels, higher, seed=seed, resamples=resamples)
         cards[name] = card
     return Calibration.model_validate(
         {
@@ -61,6 +55,44 @@ def calibration_section(
             "scores": cards,
         }
     )
+
+
+def _card(
+    units: list[_Unit], labels: Labels, higher: bool, *, seed: int, resamples: int
+) -> dict[str, Any]:
+    rated = [float(u.label or 0.0) for u in units]
+    readings = [labels.positive(v) for v in rated]
+    return judge_card(
+        scores=[u.score for u in units],
+        labels=rated,
+        groups=[u.item for u in units],
+        higher_is_better=higher,
+        positive=None if None in readings else [bool(r) for r in readings],
+        seed=seed,
+        resamples=resamples,
+    )
+
+
+def _within_systems(
+    units: list[_Unit], labels: Labels, higher: bool, *, seed: int, resamples: int
+) -> dict[str, Any]:
+    """The card of each system's own units (three or more), and the mean over systems."""
+    by_system: dict[str, list[_Unit]] = {}
+    for unit in units:
+        by_system.setdefault(unit.system, []).append(unit)
+    cards = {
+        system: _card(own, labels, higher, seed=seed, resamples=resamples)
+        for system, own in by_system.items()
+        if len(own) >= 3
+    }
+
+    def mean(key: str) -> float | None:
+        values = [
+            c[key]["value"] for c in cards.values() if c.get(key) and c[key]["value"] is not None
+        ]
+        return float(np.mean(values)) if values else None
+
+    return {"systems": cards, "spearman_mean": mean("spearman"), "roc_auc_mean": mean("roc_auc")}
 
 
 class _Unit(NamedTuple):

@@ -151,6 +151,63 @@ const Explain = {
         list);
     },
 
+    // details: every fact of the output (span, kind, normalised value) and, when a text named by
+    // `against` supports it, where (which text, its span there); the score is the share found
+    facts(d, ctx) {
+      const facts = Array.isArray(d.facts) ? d.facts : [];
+      const against = Array.isArray(d.against) && d.against.length ? d.against.map(String) : ["source"];
+      const ok = facts.filter((f) => f.supported === true).length;
+      const where = (f) => (f.found && typeof f.found.in === "string" ? f.found.in : null);
+      const refOf = (f) => (f.found && Number.isInteger(f.found.reference) ? f.found.reference : 0);
+      const placeName = (field, ref) => field + (field === "reference" && ctx.referenceCount > 1 ? " " + (ref + 1) + " of " + ctx.referenceCount : "");
+      const outBox = h("p", { class: "text block" });
+      const premHead = h("h5");
+      const premBox = h("p", { class: "text block long" });
+      const list = h("ol", { class: "claims facts" });
+      const items = facts.map((f, k) => {
+        const good = f.supported === true;
+        const found = good && f.found ? [" found in the " + placeName(where(f), refOf(f)) + " as ", h("q", { text: String(f.found.text || "") })] : [" not found in the " + against.join(", ")];
+        const li = h("li", { class: good ? "entailment" : "contradiction", tabindex: "0", "data-fact": k },
+          h("div", {}, h("span", { class: "badge " + (good ? "better" : "worse"), text: good ? "supported" : "unsupported" }), " ",
+            h("span", { class: "muted", text: String(f.kind || "fact") + " " }), h("span", { text: String(f.text || "") })),
+          h("div", { class: "muted" }, "read as ", h("code", { text: String(f.value === undefined ? "" : f.value) }), ";", ...found));
+        li.addEventListener("click", () => activate(k));
+        li.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); activate(k); } });
+        list.append(li);
+        return li;
+      });
+      const activate = (k) => {
+        items.forEach((li, i) => li.classList.toggle("active", i === k));
+        const f = facts[k] || {};
+        outBox.replaceChildren(markedText(ctx.output || "", facts.map((g, i) => ({
+          start: Array.isArray(g.span) ? g.span[0] : null, end: Array.isArray(g.span) ? g.span[1] : null,
+          cls: (g.supported === true ? "fact-ok" : "fact-missing") + (i === k ? " active" : ""),
+          title: String(g.kind || "fact") + ": " + (g.supported === true ? "supported" : "unsupported"),
+        }))));
+        const field = where(f) || against[0];
+        const ref = refOf(f);
+        const premise = ctx.premise(field, ref);
+        // every match in this text, the selected fact's marked as the evidence
+        const ranges = facts.map((g, i) => {
+          if (where(g) !== field || refOf(g) !== ref) return null;
+          const span = locate(premise, g.found.text, g.found.span);
+          return span ? { start: span[0], end: span[1], cls: i === k ? "evidence" : "hit", title: String(g.text || "") } : null;
+        }).filter(Boolean);
+        premHead.textContent = placeName(field, ref) + (where(f) ? " (its match marked)" : " (this fact is not in it)");
+        premBox.replaceChildren(premise ? markedText(premise, ranges) : "(no " + field + " text stored with this item)");
+        const mark = premBox.querySelector("mark.evidence");
+        if (mark) premBox.scrollTop = Math.max(0, mark.offsetTop - premBox.offsetTop - 40);
+      };
+      const first = facts.findIndex((f) => f.supported !== true);
+      if (facts.length) activate(first >= 0 ? first : 0);
+      return h("div", { class: "explain facts" },
+        h("p", { class: "muted", text: facts.length
+          ? ok + " of " + plural(facts.length, "fact") + " of the output found in the " + against.join(", ") + "; " + (facts.length - ok) + " unsupported (marked red). Select a fact to see its match."
+          : "The output states no number, date, name, quote, URL or identifier to check (score 1, flag no_facts)." }),
+        facts.length ? h("div", { class: "texts" }, h("div", {}, h("h5", { text: "output (facts marked)" }), outBox), h("div", {}, premHead, premBox)) : null,
+        list);
+    },
+
     // details: every label's probability on the worst chunk, the labels the judge counts as
     // unsafe, and that chunk; the score is the highest unsafe probability (metrics/toxicity.py)
     toxicity(d, ctx) {
