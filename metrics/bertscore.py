@@ -95,7 +95,7 @@ class BERTScoreParams(DeviceParams):
     precision: Precision = Field(
         default="fp32",
         description="fp32: torch, exact; onnx: ONNX Runtime, fp32; int8: ONNX Runtime with int8 "
-        "weights, fastest, approximate (pip install 'judge-harness[onnx]')",
+        "weights, fastest, approximate (the onnx extra: pip install -e '.[onnx]' in judge's clone)",
     )
 
 

@@ -334,6 +334,24 @@ def test_deep_link_opens_an_item(tab: Tab, site: Path) -> None:
     page = tab.open(report(site), "#item=item-00020")
     assert page.locator('tr.row.open[data-id="item-00020"]').count() == 1
     assert page.locator("tr.detail article.output").count() == 3
+    # with its explanations: every output shows why, without a click
+    panels = page.locator("tr.detail article.output .why-panel:not([hidden])")
+    panels.first.wait_for()
+    assert panels.count() == 3
+    assert page.locator('tr.detail button.why[aria-expanded="true"]').count() == 3
+    heading = page.locator("tr.detail .why-panel:not([hidden]) h5").first.text_content()
+    assert (heading or "").startswith("why: ")
+
+
+@pytest.mark.parametrize("fragment", ["#item=%", "#item=%E0%A4%A", "#item=%zz", "#item="])
+def test_a_malformed_item_link_opens_nothing_and_throws_nothing(
+    tab: Tab, site: Path, fragment: str
+) -> None:
+    page = tab.open(report(site), fragment)  # the tab fixture fails on any page error
+    assert page.locator("tr.row.open").count() == 0
+    page.evaluate("location.hash = '#item=%25'")  # and on a later change of the address
+    page.wait_for_timeout(100)
+    assert page.locator("tr.row.open").count() == 0
 
 
 def test_scatter_states_the_correlation_of_what_it_draws(tab: Tab, site: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from judge.cli.console import plain
 from judge.store.summary import CascadeCalibration, CascadeSummary, Summary
@@ -41,20 +42,24 @@ def cascade_line(label: str, c: CascadeSummary) -> str:
     return line
 
 
-def band_table(label: str, cal: CascadeCalibration) -> Table:
-    """The agreement-vs-escalation curve and the chosen band of one cascade."""
+def band_title(label: str, cal: CascadeCalibration) -> Text:
+    """The title line of :func:`band_table`: the target and the chosen band."""
     chosen = (
         f"chosen band [{cal.chosen[0]:.4g}, {cal.chosen[1]:.4g}] (escalates "
         f"{_pct(cal.share_escalated)})"
         if cal.chosen is not None
         else "no band chosen"
     )
-    title = (
+    return plain(
         f"{label}: agreement with the {cal.reference} on {cal.n} audited units; target "
         f"{cal.target:g} with confidence {cal.confidence:g} (fixed-sequence, widest first) · "
         f"{chosen}"
     )
-    table = Table(title=plain(title), title_justify="left")
+
+
+def band_table(cal: CascadeCalibration) -> Table:
+    """The agreement-vs-escalation curve of one cascade (its title: :func:`band_title`)."""
+    table = Table()
     for column in ("band", "escalated", "agreement", "lower bound", "passed"):
         table.add_column(column, justify="left" if column == "band" else "right")
     for p in cal.curve:

@@ -47,7 +47,7 @@ def run_cascade(
     engine: Engine,
 ) -> dict[str, Tally]:
     assert isinstance(metric, Cascade)
-    where = f"{suite.path}: {cfg.yaml_path}"
+    where = f"{suite.origin}: {cfg.yaml_path}"
     jobs = {role: part_job(job, role, metric.parts[role]) for role in ROLES}
     units = {role: plan(suite, metric.parts[role], jobs[role].fingerprint) for role in ROLES}
 

@@ -51,7 +51,7 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
             resolved[param] = models.resolve(reference, base_dir=suite.base_dir, digests=store)
         except UserError as exc:
             raise UserError(
-                exc.message, where=f"{suite.path}: {cfg.yaml_path}.params.{param}"
+                exc.message, where=f"{suite.origin}: {cfg.yaml_path}.params.{param}"
             ) from None
     references = [item.references for item in suite.items]
     try:
@@ -59,7 +59,7 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
         metric.prepare(references=references)
         fingerprint = metric.fingerprint()
     except MetricError as exc:
-        raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
+        raise UserError(str(exc), where=f"{suite.origin}: {cfg.yaml_path}") from None
     return MetricJob(
         label=cfg.label,
         cls=cfg.cls,
@@ -130,7 +130,7 @@ def run_suite(
     store.create_run(
         run_id=result.run_id,
         suite=suite.name,
-        suite_path=str(suite.path),
+        suite_path=suite.origin,
         suite_digest=suite.digest,
         info={
             "judges": {label: info.to_json() for label, info in result.judges.items()},
@@ -189,7 +189,7 @@ def _run_metric(
         job,
         metric,
         units,
-        where=f"{suite.path}: {cfg.yaml_path}",
+        where=f"{suite.origin}: {cfg.yaml_path}",
         store=store,
         progress=progress,
         batch_size=batch_size,

@@ -115,6 +115,16 @@ class RunRecord:
         return Summary.parse(data, where=f"{self.store}: run {self.run_id}")
 
 
+def _info(text: str) -> dict[str, Any]:
+    """A run's stored info; an empty one when it is not a JSON object (a store edited by
+    hand), so that one broken run never stops a listing of the whole store."""
+    try:
+        info = json.loads(text)
+    except (json.JSONDecodeError, RecursionError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
 @dataclass(frozen=True)
 class StoredScore:
     metric: str  # the metric's label in the suite
@@ -375,7 +385,7 @@ class Store:
             started,
             finished,
             status,
-            json.loads(info),
+            _info(info),
             summary,
             store=str(self.path),
         )

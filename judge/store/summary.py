@@ -74,10 +74,11 @@ class ComparisonCell(Record):
     delta: float | None = None  # run - baseline: the mean paired difference (or of the means)
     ci_low: float | None = None
     ci_high: float | None = None
-    p: float | None = None  # two-sided
+    p: float | None = None  # two-sided; null when not tested (identical on every item)
     p_drop: float | None = None  # one-sided: the score got worse
     n: int = Field(default=0, ge=0)
     paired: bool = True
+    identical: bool = False  # every paired item scored the same on both sides: not tested
     wins: int | None = None
     ties: int | None = None
     losses: int | None = None
@@ -120,6 +121,7 @@ class GateCheck(Record):
     losses: int | None = None
     missing_in_run: int | None = None
     missing_in_baseline: int | None = None
+    items: list[str] | None = None  # regressions gates: the items that lost too much (the first 50)
 
     def line(self) -> str:
         """``system numbers``, with ``FAIL`` or ``SKIPPED`` when it did not pass."""
@@ -461,6 +463,9 @@ class Summary(Record):
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise UserError(f"cannot read the summary: {exc}", where=str(path)) from None
+        except (RecursionError, ValueError) as exc:  # nested too deep; an integer too long
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise UserError(f"not a judge summary.json: {reason}", where=str(path)) from None
         return cls.parse(data, where=str(path))
 
 
