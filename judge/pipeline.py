@@ -22,8 +22,9 @@ from judge.store import refs
 from judge.store.refs import ResolvedRun
 from judge.store.sqlite import DEFAULT_STORE, Store, StoredScore
 from judge.store.summary import GateVerdict, GitInfo, JudgeChange, JudgeInfo, Summary, Work
-from judge.suite.human_labels import LabelsRequest, find_labels
+from judge.suite.human_labels import Labels, LabelsRequest, find_labels
 from judge.suite.load import Suite, load_suite
+from judge.suite.schema import LabelsSpec, SuiteSpec
 
 
 @dataclass
@@ -75,7 +76,9 @@ def evaluate(
     ``write_files=False`` writes no files (the scores and summary are in the store and the
     outcome).
     ``baseline``: ``latest``, a run id or a path (see :mod:`judge.store.refs`) to compare with;
-    ``labels``: human labels to calibrate the judges against (``summary["calibration"]``);
+    ``labels``: human labels to calibrate the judges against (``summary["calibration"]``; a
+    suite with a cascade calibrates it on its audit sample without them); the suite's own
+    ``labels:`` give each system's mean on the human scale (``summary["human_scale"]``);
     ``engine`` scores the batches: ``"local"``, ``"ray"`` (joining the cluster at ``address``,
     or a local one) or an engine the caller made and closes; ``writes``: other files the caller
     will write (``{"--junit": path}``), checked with the store and ``out_dir`` to be apart from
@@ -95,7 +98,10 @@ def evaluate(
     if baseline is not None:
         refs.check_reference(baseline, store_path=store_path)
         early = refs.read_early(baseline, store_path=store_path)  # a bad folder: exit 2 now
-    label_set = find_labels(suite=suite, request=labels) if labels is not None else None
+    label_set = _labels(suite, labels) if labels is not None else None
+    human = label_set
+    if human is None and _labels_spec(suite) is not None:
+        human = find_labels(suite=suite, request=LabelsRequest())
     if out_dir is not None:
         check_target(Path(out_dir), option="--out", folder=True)
     with contextlib.ExitStack() as cleanup:
@@ -133,6 +139,8 @@ def evaluate(
             baseline=base,
             changed=changed,
             labels=label_set,
+            calibrate=labels is not None,
+            human=human,
         )
         store.finish_run(run_id=result.run_id, summary=summary)
         target: Path | None = None
@@ -141,6 +149,21 @@ def evaluate(
             target = Path(out_dir) if out_dir is not None else Path("judge-runs") / result.run_id
             files = _write_files(store=store, run_id=result.run_id, target=target, baseline=base)
     return Outcome(suite, result, summary, target, files, base, notes, scores, Path(store_path))
+
+
+def _labels(suite: Suite, request: LabelsRequest) -> Labels | None:
+    """The labels ``judge calibrate`` asked for; none named is fine for a suite whose cascades
+    calibrate on their audit samples."""
+    has_cascade = any(cfg.cls.name == "cascade" for cfg in suite.metrics)
+    named = request.column is not None or _labels_spec(suite) is not None
+    if has_cascade and not named:
+        return None
+    return find_labels(suite=suite, request=request)
+
+
+def _labels_spec(suite: Suite) -> LabelsSpec | None:
+    """The suite file's ``labels:`` (a suite built in memory has none)."""
+    return suite.spec.labels if isinstance(suite.spec, SuiteSpec) else None
 
 
 def _write_files(
@@ -205,6 +228,7 @@ def run_facts(suite: Suite, result: RunResult, *, engine: Engine) -> RunFacts:
             seconds=result.seconds,
             engine=engine.name,
             workers=list(engine.workers),
+            usage=result.usage,
         ),
         git=GitInfo.model_validate(git) if git is not None else None,
         skipped=result.skipped,

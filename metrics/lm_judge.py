@@ -11,15 +11,20 @@ A field named by ``chunk`` (such as a long ``source``) is read in sentence-align
 fit the model beside the rest of the prompt; the item's score is its best chunk's. A prompt
 too long for the model is an error, never cut.
 
-Where the model comes from is the one place an OpenAI-compatible endpoint (a later version)
-plugs in: everything but :meth:`LMJudge._asker` is independent of the model's location.
+On an OpenAI-compatible server (``endpoint:`` with ``model:`` the name the server knows it by)
+the rendered question is sent as the user message (after ``system``, if set) to
+``{endpoint}/chat/completions`` with ``max_tokens: 1``, ``temperature: 0``, ``logprobs: true`` and
+``top_logprobs: 20``; the same expectation is taken over the labels' probabilities among the
+``top_logprobs`` (see :func:`judge.metrics.endpoint.label_probabilities`). The judge's identity
+is then the endpoint, the model name (and the ``revision`` the user declares), the template, the
+labels and the sampling params: not a digest of weights, which the server does not show.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from judge.metrics.asking import Ask, Asker, ChatMode
 from judge.metrics.base import (
@@ -29,11 +34,22 @@ from judge.metrics.base import (
     MetricError,
     MetricParams,
     ModelField,
+    ModelRef,
     Score,
+    StoppedEarly,
     TrustRemoteCodeField,
 )
 from judge.metrics.chunking import Piece, chunks
 from judge.metrics.device import DeviceParams
+from judge.metrics.endpoint import (
+    SAMPLING,
+    Answer,
+    Budget,
+    ChatEndpoint,
+    Settings,
+    Stopped,
+    label_probabilities,
+)
 from judge.metrics.hf import token_spans
 from judge.metrics.lm import LanguageModel, Prompt
 from judge.metrics.prompting import digest, render, template_fields, variables
@@ -76,6 +92,60 @@ class LMJudgeParams(DeviceParams):
     trust_remote_code: bool = TrustRemoteCodeField()
     batch_size: int = Field(default=8, ge=1, description="prompts per forward pass")
     batch_tokens: int = Field(default=8192, ge=64, description="padded tokens per forward pass")
+    endpoint: str | None = Field(
+        default=None,
+        description="an OpenAI-compatible server, such as http://127.0.0.1:8000/v1; model is "
+        "then the name the server knows the model by",
+    )
+    revision: str | None = Field(
+        default=None,
+        description="endpoint: a version label of the served model, part of the cache key (the "
+        "server's weights are not digested: change it when the model behind the name changes)",
+    )
+    api_key_env: str | None = Field(
+        default=None,
+        description="endpoint: the environment variable holding the API key (never stored)",
+    )
+    concurrency: int = Field(default=4, ge=1, le=256, description="endpoint: requests at once")
+    timeout: float = Field(default=60.0, gt=0, description="endpoint: seconds per request")
+    retries: int = Field(
+        default=4, ge=0, le=20, description="endpoint: attempts after a timeout, 429 or 5xx"
+    )
+    backoff: float = Field(
+        default=0.5, ge=0, le=60, description="endpoint: seconds before the first retry, doubling"
+    )
+    max_requests: int | None = Field(
+        default=None,
+        ge=1,
+        description="endpoint: most requests one run may send (retries count; with --engine ray, "
+        "each node's judge has a budget of its own)",
+    )
+    max_tokens_spent: int | None = Field(
+        default=None,
+        ge=1,
+        description="endpoint: most tokens (prompt + answer) one run may spend (with --engine "
+        "ray, per node)",
+    )
+
+    @model_validator(mode="after")
+    def _endpoint_fits(self) -> LMJudgeParams:
+        if self.endpoint is None:
+            return self
+        if not self.endpoint.startswith(("http://", "https://")):
+            raise ValueError("endpoint must be an http:// or https:// address")
+        unsupported = {
+            "chunk": self.chunk != "none",
+            "answer_prefix": self.answer_prefix != "",
+            "chat_template": self.chat_template != "auto",
+            "trust_remote_code": self.trust_remote_code,
+        }
+        asked = [name for name, set_ in unsupported.items() if set_]
+        if asked:
+            raise ValueError(
+                f"{', '.join(asked)} cannot be used with an endpoint (the server applies its "
+                "own chat template and reads the whole prompt)"
+            )
+        return self
 
     @field_validator("labels")
     @classmethod
@@ -99,6 +169,7 @@ class LMJudge(Metric):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._asker: Asker | None = None
+        self._endpoint: ChatEndpoint | None = None
         template_fields(self.p.template)  # a bad template is reported by `judge validate`
         if self.p.chunk != "none" and self.p.chunk not in self.fields():
             raise MetricError(f"params.chunk is {self.p.chunk}, which params.template does not use")
@@ -111,6 +182,98 @@ class LMJudge(Metric):
     def fields(self) -> frozenset[FieldName]:
         fields: frozenset[FieldName] = frozenset({"output"})
         return fields | template_fields(self.p.template)
+
+    # -- on an endpoint -----------------------------------------------------------------
+
+    @classmethod
+    def model_refs(cls, params: MetricParams) -> dict[str, ModelRef]:
+        if isinstance(params, LMJudgeParams) and params.endpoint is not None:
+            return {}  # the server holds the model
+        return super().model_refs(params)
+
+    @property
+    def content_addressed(self) -> bool:
+        return self.p.endpoint is None
+
+    @property
+    def batch_hint(self) -> int | None:
+        # answers are paid for: committed a few rounds of requests at a time
+        return None if self.p.endpoint is None else 4 * self.p.concurrency
+
+    def identity(self) -> dict[str, Any]:
+        p = self.p
+        if p.endpoint is None:
+            return super().identity()
+        return {
+            "metric": self.name,
+            "version": self.version,
+            "endpoint": p.endpoint.rstrip("/"),
+            "model": p.model,
+            "revision": p.revision,
+            "template": p.template,
+            "system": p.system,
+            "labels": p.labels,
+            "sampling": SAMPLING,
+        }
+
+    def endpoint(self) -> ChatEndpoint:
+        if self._endpoint is None:
+            p = self.p
+            assert p.endpoint is not None
+            settings = Settings(
+                url=p.endpoint,
+                model=p.model,
+                api_key_env=p.api_key_env,
+                timeout=p.timeout,
+                retries=p.retries,
+                backoff=p.backoff,
+                concurrency=p.concurrency,
+                budget=Budget(requests=p.max_requests, tokens=p.max_tokens_spent),
+            )
+            self._endpoint = ChatEndpoint(settings, who="lm_judge")
+        return self._endpoint
+
+    def _conversation(self, ex: Example) -> list[dict[str, str]]:
+        question = self._question(variables(ex))
+        if isinstance(question, str):
+            return [{"role": "user", "content": question}]
+        return question
+
+    def _ask_endpoint(self, examples: list[Example]) -> list[Score]:
+        conversations = [self._conversation(ex) for ex in examples]
+        try:
+            answers = self.endpoint().ask_all(conversations)
+        except Stopped as exc:
+            done = {i: self._read(conversations[i], a) for i, a in exc.done.items()}
+            raise StoppedEarly(
+                f"{exc}; the {len(done)} answer(s) received in this batch are kept",
+                done=done,
+            ) from None
+        scores, done = [], {}
+        for i, (conversation, answer) in enumerate(zip(conversations, answers, strict=True)):
+            try:
+                scores.append(self._read(conversation, answer))
+            except MetricError as exc:
+                raise StoppedEarly(f"lm_judge: example {i}: {exc}", done=done) from None
+            done[i] = scores[-1]
+        return scores
+
+    def _read(self, conversation: list[dict[str, str]], answer: Answer) -> Score:
+        labels = tuple(self.p.labels)
+        probabilities, how = label_probabilities(answer, labels)
+        value = sum(p * v for p, v in zip(probabilities, self.p.labels.values(), strict=True))
+        details: dict[str, Any] = {
+            "prompt_digest": digest(_text(conversation)),
+            "probabilities": {k: round(p, 6) for k, p in zip(labels, probabilities, strict=True)},
+            "read_from": how,
+            "answer": answer.text[:40],
+            "usage": {
+                "prompt_tokens": answer.prompt_tokens,
+                "completion_tokens": answer.completion_tokens,
+                "requests": answer.requests,
+            },
+        }
+        return Score({"": value}, details)
 
     def asker(self) -> Asker:
         if self._asker is None:
@@ -173,6 +336,8 @@ class LMJudge(Metric):
         return plan
 
     def _score(self, examples: list[Example]) -> list[Score]:
+        if self.p.endpoint is not None:
+            return self._ask_endpoint(examples)
         asker = self.asker()
         plans = [self._plan(asker, ex) for ex in examples]
         prompts = [prompt for plan in plans for prompt, _, _ in plan]
@@ -203,6 +368,9 @@ class LMJudge(Metric):
 
     def close(self) -> None:
         self._asker = None
+        if self._endpoint is not None:
+            self._endpoint.close()
+            self._endpoint = None
 
 
 def _text(question: str | list[dict[str, str]]) -> str:

@@ -39,6 +39,7 @@ BUILTINS: dict[str, str] = {
     "lm_judge": "judge.metrics.lm_judge:LMJudge",
     "rubric": "judge.metrics.rubric:Rubric",
     "spans": "judge.metrics.spans:Spans",
+    "cascade": "judge.metrics.cascade:Cascade",
 }
 
 

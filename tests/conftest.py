@@ -257,3 +257,17 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
         return built[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """llama.cpp's server with SmolLM2 on loopback, for the whole session (skipped where the
+    server package is absent, except on CI)."""
+    from llmserver import LlamaServer, need_server
+
+    need_server()
+    server = LlamaServer(tmp_path_factory.mktemp("llama") / "server.log")
+    try:
+        yield server
+    finally:
+        server.close()

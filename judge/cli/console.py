@@ -167,6 +167,7 @@ def baseline_table(base: BaselineSection) -> Table:
 
 def calibration_title(cal: Calibration) -> Text:
     labels = cal.labels
+    assert labels is not None  # a card is made from labels
     positive = labels.positive_from
     kind = labels.kind + (f", positive from {positive:g}" if positive is not None else "")
     return plain(
@@ -247,7 +248,9 @@ def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:
         params = []
         fields = sorted(cls.Params.model_fields.items(), key=lambda kv: kv[0] not in model_params)
         for name, info in fields:
-            default = info.get_default(call_default_factory=True)
+            default = (
+                "(required)" if info.is_required() else info.get_default(call_default_factory=True)
+            )
             params.append(
                 {
                     "name": name,

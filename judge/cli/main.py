@@ -177,12 +177,15 @@ def calibrate_command(
     """Meta-evaluate SUITE's judges against human labels: a judge card per score.
 
     Spearman, Kendall and Pearson correlations with bootstrap CIs; for binary labels (or
-    --positive-from) ROC-AUC and the best threshold. The card goes into summary.json
-    ("calibration") and the report.
+    --positive-from) ROC-AUC and the best threshold. For each cascade, the escalation band
+    that reaches its target agreement (with the labels, or the large judge on its audit
+    sample) and the curve of agreement against the share escalated. All of it goes into
+    summary.json ("calibration") and the report.
     """
     from rich.console import Console
 
     from judge.cli import console as show
+    from judge.cli.spending import band_table, band_title
     from judge.pipeline import evaluate
     from judge.run.progress import make_progress
     from judge.suite.human_labels import LabelsRequest
@@ -200,8 +203,13 @@ def calibrate_command(
         click.echo(json.dumps(calibration.to_json(), indent=2))
         return
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-    show.print_table(out, show.calibration_title(calibration), show.calibration_table(calibration))
-    out.print(show.calibration_within_table(calibration))
+    if calibration.labels is not None:
+        show.print_table(
+            out, show.calibration_title(calibration), show.calibration_table(calibration)
+        )
+        out.print(show.calibration_within_table(calibration))
+    for label, band in calibration.cascades.items():
+        show.print_table(out, band_title(label, band), band_table(band))
     show.print_skipped(out, outcome.summary)
     click.echo(f"report: {printable(str(outcome.report))}")
 
@@ -421,8 +429,9 @@ def _missing_hub_models(suite: Path) -> list[str]:
     loaded = load_suite(suite)
     found = []
     for cfg in loaded.metrics:
+        refs = cfg.cls.model_refs(cfg.params)
         for param, err in cfg.missing.items():
-            reference = str(getattr(cfg.params, param))
+            reference = refs[param].reference
             if not is_hub_id(reference):
                 raise UserError(f"cannot pull '{reference}': not a hub id", where=err.where)
             found.append(reference)

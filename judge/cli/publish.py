@@ -21,6 +21,7 @@ from judge.cli import workflow
 from judge.cli.ci_output import github_annotations, markdown_summary, verdict_line
 from judge.cli.failures import stdout_closed
 from judge.cli.junit import write_junit
+from judge.cli.spending import print_spending
 from judge.errors import printable
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def _print(outcome: Outcome, *, report: Path) -> None:
         )
     for note in outcome.notes:
         click.secho(f"note: {printable(note)}", fg="yellow")
+    print_spending(out, summary)
     show.print_gates(out, outcome.gates)
     show.print_skipped(out, summary)
     verdict = verdict_line(summary, report=report)

@@ -202,6 +202,23 @@ class Store:
         return found
 
     @guarded
+    def cached_scores(self, keys: Iterable[str]) -> dict[str, Score]:
+        """The cached scores of ``keys`` (keys not in the cache are left out)."""
+        found: dict[str, Score] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys)), _IN_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT key, value_json, details_json, flags_json FROM cache "
+                f"WHERE key IN ({marks})",
+                chunk,
+            )
+            for key, values, details, flags in rows:
+                found[key] = Score(
+                    json.loads(values), json.loads(details), tuple(json.loads(flags))
+                )
+        return found
+
+    @guarded
     def put_cache(self, *, metric: str, judge: str, scored: Sequence[tuple[str, Score]]) -> None:
         """Cache new scores: ``(key, score)`` of the judge with fingerprint ``judge``, in one
         transaction. A key already cached keeps its first score."""

@@ -26,8 +26,6 @@ from judge.metrics.base import (
     MetricParams,
     ResolvedModel,
     file_param_names,
-    model_param_names,
-    remote_code_param_names,
 )
 from judge.metrics.text import did_you_mean
 from judge.models import locate as models
@@ -76,11 +74,17 @@ class MetricConfig:
         """A metric instance; without ``resolved``, models carry no fingerprint (validation)."""
         if resolved is None:
             resolved = {
-                k: ResolvedModel(str(getattr(self.params, k)), loc.path, "unverified", loc.origin)
+                k: ResolvedModel(
+                    self.cls.model_refs(self.params)[k].reference,
+                    loc.path,
+                    "unverified",
+                    loc.origin,
+                )
                 for k, loc in self.models.items()
             }
+            refs = self.cls.model_refs(self.params)
             for k in self.missing:  # a path that does not exist: the metric reads nothing
-                reference = str(getattr(self.params, k))
+                reference = refs[k].reference
                 resolved[k] = ResolvedModel(reference, Path(reference), "unavailable", "missing")
         return self.cls(params=self.params, models=resolved)
 
@@ -498,10 +502,10 @@ def _locate_models(
     stops): it comes back in the second mapping with the error that says how to get it.
     """
     located, missing = {}, {}
-    for pname in model_param_names(cls.Params):
-        at = where("metrics", index, "params", pname)
+    for pname, ref in cls.model_refs(params).items():
+        at = where("metrics", index, "params", *pname.split("."))
         try:
-            found = models.locate(str(getattr(params, pname)), base_dir=base)
+            found = models.locate(ref.reference, base_dir=base)
         except UserError as exc:
             missing[pname] = UserError(exc.message, where=at)
             continue
@@ -510,15 +514,13 @@ def _locate_models(
         except UserError as exc:
             raise UserError(exc.message, where=at) from None
         code = models.custom_code(found.path)
-        switches = remote_code_param_names(cls.Params)
-        if code is not None and not any(getattr(params, s) is True for s in switches):
-            allowed = bool(switches)
+        if code is not None and not ref.trust_remote_code:
             raise UserError(
                 f"model {found.path} ships Python code of its own (auto_map in {code}), which "
                 "judge does not run"
                 + (
                     "; set params.trust_remote_code: true only if you trust that code"
-                    if allowed
+                    if ref.allows_code
                     else f"; metric '{cls.name}' cannot use it, pick a model without custom code"
                 ),
                 where=at,
