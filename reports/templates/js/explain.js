@@ -18,6 +18,14 @@ function tokenView(token) {
   return { text: token, cont: false };
 }
 
+// ``li`` appended to ``list``, picked by a click, Enter or Space
+function pickable(list, li, pick) {
+  li.addEventListener("click", pick);
+  li.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
+  list.append(li);
+  return li;
+}
+
 function probBars(probs, { unsafe, order } = {}) {
   const grid = h("div", { class: "probs" });
   const names = order || Object.keys(probs).sort((a, b) => probs[b] - probs[a]);
@@ -121,10 +129,7 @@ const Explain = {
           probBars({ entailment: c.entailment, neutral: c.neutral, contradiction: c.contradiction }, { order: ["entailment", "neutral", "contradiction"] }),
           c.evidence ? h("div", { class: "evidence-quote" }, h("span", { class: "muted", text: "best evidence" + (Number.isInteger(c.chunk) && d.chunks > 1 ? " (chunk " + (c.chunk + 1) + " of " + d.chunks + ")" : "") + ": " }), c.evidence) : null,
         );
-        li.addEventListener("click", () => activate(k));
-        li.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); activate(k); } });
-        list.append(li);
-        return li;
+        return pickable(list, li, () => activate(k));
       });
       const activate = (k) => {
         items.forEach((li, i) => li.classList.toggle("active", i === k));
@@ -171,10 +176,7 @@ const Explain = {
           h("div", {}, h("span", { class: "badge " + (good ? "better" : "worse"), text: good ? "supported" : "unsupported" }), " ",
             h("span", { class: "muted", text: String(f.kind || "fact") + " " }), h("span", { text: String(f.text || "") })),
           h("div", { class: "muted" }, "read as ", h("code", { text: String(f.value === undefined ? "" : f.value) }), ";", ...found));
-        li.addEventListener("click", () => activate(k));
-        li.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); activate(k); } });
-        list.append(li);
-        return li;
+        return pickable(list, li, () => activate(k));
       });
       const activate = (k) => {
         items.forEach((li, i) => li.classList.toggle("active", i === k));
