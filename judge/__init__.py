@@ -1,9 +1,11 @@
 """judge: small models as judges of LLM outputs.
 
 The public Python API is exported lazily, so ``import judge`` (and ``judge --help``) stays fast:
-``judge.run_suite(path, ...)`` runs a suite like ``judge eval`` and returns a
-:class:`~judge.api.SuiteRun`; ``judge.assert_gates(run)`` fails a test with the numbers of every
-failed gate.
+``judge.evaluate(frame, metrics=..., gates=...)`` scores a pandas DataFrame (or a list of
+records) and ``judge.run_suite(path, ...)`` a suite file, both like ``judge eval``, and return a
+:class:`~judge.api.SuiteRun` (per-item ``scores``, the ``summary``, ``passed``, ``write()``);
+``judge.assert_gates(run)`` fails a test with the numbers of every failed gate;
+:class:`judge.UserError` is what bad input raises (``judge eval`` exits 2 with its message).
 """
 
 from __future__ import annotations
@@ -12,12 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 from judge._version import __version__
 
-__all__ = ["SuiteRun", "__version__", "assert_gates", "run_suite"]
+__all__ = ["SuiteRun", "UserError", "__version__", "assert_gates", "evaluate", "run_suite"]
 
-_LAZY = {"run_suite": "judge.api", "assert_gates": "judge.api", "SuiteRun": "judge.api"}
+_LAZY = {
+    "evaluate": "judge.api",
+    "run_suite": "judge.api",
+    "assert_gates": "judge.api",
+    "SuiteRun": "judge.api",
+    "UserError": "judge.errors",
+}
 
 if TYPE_CHECKING:
-    from judge.api import SuiteRun, assert_gates, run_suite
+    from judge.api import SuiteRun, assert_gates, evaluate, run_suite
+    from judge.errors import UserError
 
 
 def __getattr__(name: str) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 
 class UserError(Exception):
     """Something in the user's input is wrong and the user can fix it.
@@ -22,8 +20,9 @@ class UserError(Exception):
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
-def place(file: Path | str, *, yaml_path: str | None = None, row: int | None = None) -> str:
-    """Format a location: ``suite.yaml: metrics[1].params.layer`` or ``items.jsonl: row 7``."""
+def place(file: object, *, yaml_path: str | None = None, row: int | None = None) -> str:
+    """Format a location: ``suite.yaml: metrics[1].params.layer`` or ``items.jsonl: row 7``
+    (``file``: a path, or anything naming where the data came from)."""
     text = str(file)
     if yaml_path:
         text += f": {yaml_path}"
@@ -32,13 +31,19 @@ def place(file: Path | str, *, yaml_path: str | None = None, row: int | None = N
     return text
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
-_CONTROL.update({ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})
+_CONTROL: dict[int, str] = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROL.update({ord("\n"): " ", ord("\t"): " ", ord("\r"): "\\r"})
+# Characters that reorder or hide text around them (bidirectional controls: "Trojan Source"),
+# and the Unicode line and paragraph separators: shown as escapes too.
+_INVISIBLE = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_CONTROL.update({c: f"\\u{c:04x}" for c in [*_INVISIBLE, 0x2028, 0x2029]})
 
 
 def printable(text: str) -> str:
-    """``text`` made safe for one terminal line: no control characters or escape sequences
-    (data and LLM outputs end up in messages), no lone surrogates."""
+    """``text`` made safe for one terminal line (data and LLM outputs end up in messages): no
+    control characters or escape sequences (ANSI ``\\x1b[...``), no carriage return, no
+    bidirectional controls or line separators, no lone surrogates; each is shown as its escape
+    (``\\x1b``, ``\\r``, ``\\u202e``), and a line break or tab as a space."""
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text.translate(_CONTROL)
 

@@ -1,4 +1,13 @@
-"""Which commit a run evaluated: read from git if the suite lives in a work tree, cheaply."""
+"""Which commit a run evaluated: read from git if the suite lives in a work tree, cheaply.
+
+The suite's folder may be anyone's (an unpacked archive, a checkout of a fork), and a git
+folder's own config can name commands that git runs: ``core.fsmonitor`` (on every status),
+hooks, and the clean filters of ``filter.<driver>`` (when status re-reads a changed file).
+judge runs git with the fsmonitor off and no hooks, and asks whether the tree is dirty only
+when the repository's own config defines no clean filter (else "dirty" stays unknown). The
+commands it runs (``rev-parse``, ``config``, ``status``) run no pager, editor, credential
+helper, external diff or text conversion.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +31,11 @@ def git_info(path: Path) -> dict[str, Any] | None:
     head = _git(folder, "rev-parse", "HEAD", "--abbrev-ref", "HEAD")
     if head is not None and len(head.split()) == 2:
         commit, branch = head.split()
-        status = _git(folder, "status", "--porcelain", "--untracked-files=no")
+        status = None
+        if not _own_filters(folder):
+            status = _git(
+                folder, "status", "--porcelain", "--untracked-files=no", "--ignore-submodules=all"
+            )
         return {
             "commit": commit,
             "branch": None if branch == "HEAD" else branch,
@@ -34,10 +47,22 @@ def git_info(path: Path) -> dict[str, Any] | None:
     return None
 
 
-def _git(folder: Path, *args: str) -> str | None:
+# Before every command: no file system monitor (a command named in the config) and no hooks.
+_SAFE = ("-c", "core.fsmonitor=false", "-c", f"core.hooksPath={os.devnull}")
+
+
+def _own_filters(folder: Path) -> bool:
+    """Whether the repository's own config (and what it includes) names a clean filter,
+    which ``git status`` would run; unknown counts as yes."""
+    pattern = r"^filter\..*\.(clean|process)$"
+    found = _git(folder, "config", "--local", "--includes", "--get-regexp", pattern, ok=(0, 1))
+    return found is None or bool(found)
+
+
+def _git(folder: Path, *args: str, ok: tuple[int, ...] = (0,)) -> str | None:
     try:
         proc = subprocess.run(
-            ["git", "-C", str(folder), *args],
+            ["git", *_SAFE, "-C", str(folder), *args],
             capture_output=True,
             text=True,
             timeout=_TIMEOUT,
@@ -45,4 +70,4 @@ def _git(folder: Path, *args: str) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
+    return proc.stdout.strip() if proc.returncode in ok else None

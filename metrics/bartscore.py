@@ -23,13 +23,14 @@ from judge.metrics.base import (
     Score,
     TrustRemoteCodeField,
 )
+from judge.metrics.device import DeviceParams
 from judge.metrics.hf import read_config
 from judge.metrics.seq2seq import Likelihood, Seq2SeqScorer
 
 Direction = Literal["src->out", "ref->out", "out->ref", "f"]
 
 
-class BARTScoreParams(MetricParams):
+class BARTScoreParams(DeviceParams):
     model: str = ModelField(
         default="facebook/bart-large-cnn",
         description="encoder-decoder model (BART, T5...): local folder or cached hub id",
@@ -92,6 +93,7 @@ class BARTScore(Metric):
                 max_length=p.max_length,
                 batch_size=p.batch_size,
                 batch_tokens=p.batch_tokens,
+                placement=self.placement,
             )
         return self._scorer
 

@@ -14,12 +14,16 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
+
+if TYPE_CHECKING:
+    from judge.metrics.device import Placement
 
 FieldName = Literal["output", "reference", "source", "prompt"]
 FIELD_NAMES: tuple[FieldName, ...] = ("output", "reference", "source", "prompt")
@@ -30,6 +34,15 @@ class MetricError(Exception):
 
     The harness adds where in the suite the metric sits and prints it without a traceback.
     """
+
+
+class StoppedEarly(MetricError):
+    """A judge stopped part-way through a batch (a server gone, a budget spent): ``done`` holds
+    the scores it had, by position in the batch, for the harness to keep."""
+
+    def __init__(self, message: str, *, done: Mapping[int, Score]) -> None:
+        super().__init__(message)
+        self.done = dict(done)
 
 
 class MetricParams(BaseModel):
@@ -85,6 +98,26 @@ def remote_code_param_names(params_type: type[BaseModel]) -> tuple[str, ...]:
 def file_param_names(params_type: type[BaseModel]) -> tuple[str, ...]:
     """The params of ``params_type`` that name files (declared with :func:`FileField`)."""
     return _marked(params_type, "file")
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model a metric's params name: the reference to resolve, and whether the params let
+    it run its own code (``allows_code``: the metric has such a switch at all)."""
+
+    reference: str
+    trust_remote_code: bool = False
+    allows_code: bool = False
+
+
+def model_refs_of(params: MetricParams) -> dict[str, ModelRef]:
+    """The models ``params`` name through :func:`ModelField` params, by param name."""
+    switches = remote_code_param_names(type(params))
+    trust = any(getattr(params, s) is True for s in switches)
+    return {
+        name: ModelRef(str(getattr(params, name)), trust, bool(switches))
+        for name in model_param_names(type(params))
+    }
 
 
 @dataclass(frozen=True)
@@ -173,11 +206,30 @@ class Metric(ABC):
     ) -> None:
         self.params = params if params is not None else self.Params()
         self.models: Mapping[str, ResolvedModel] = dict(models or {})
-        missing = [n for n in model_param_names(type(self.params)) if n not in self.models]
+        missing = [n for n in self.model_refs(self.params) if n not in self.models]
         if missing:
             raise MetricError(f"metric '{self.name}' needs the model param(s) {missing} resolved")
+        if getattr(self.params, "device", "auto") not in ("auto", "cpu"):
+            self.placement  # noqa: B018  # a device asked for by name must exist: checked now
 
     # -- what the harness asks before scoring ------------------------------------------------
+
+    @classmethod
+    def model_refs(cls, params: MetricParams) -> dict[str, ModelRef]:
+        """The models the harness resolves before building this metric with ``params``, by
+        name (default: its :func:`ModelField` params; a metric may name fewer or nested ones)."""
+        return model_refs_of(params)
+
+    @property
+    def batch_hint(self) -> int | None:
+        """Most units the harness should hand over (and commit) at once; None: no preference."""
+        return None
+
+    @property
+    def content_addressed(self) -> bool:
+        """Whether the judge's identity holds a digest of its model's weights (a judge asking a
+        server knows only the model's name: its answers are cached under that name)."""
+        return True
 
     def fields(self) -> frozenset[FieldName]:
         """The item fields this metric reads with its current params."""
@@ -207,9 +259,19 @@ class Metric(ABC):
             "state": dict(self.state()),
         }
 
+    @cached_property
+    def placement(self) -> Placement | None:
+        """The device and dtype this judge's model runs with (None: a judge without a model)."""
+        from judge.metrics.device import placement_of
+
+        return placement_of(self.params, judge=f"metric '{self.name}'")
+
     def _params_identity(self) -> dict[str, Any]:
-        """Params as data, with file params replaced by a digest of the file's content."""
+        """Params as data, with file params replaced by a digest of the file's content and
+        ``device``/``dtype`` by what they resolve to on this machine."""
         values = self.params.model_dump(mode="json")
+        if self.placement is not None:
+            values["device"], values["dtype"] = self.placement.device, self.placement.dtype
         for name in file_param_names(type(self.params)):
             if values.get(name) is not None:
                 content = Path(values[name]).read_bytes()

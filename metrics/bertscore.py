@@ -18,7 +18,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,10 +30,10 @@ from judge.metrics.base import (
     FileField,
     Metric,
     MetricError,
-    MetricParams,
     ModelField,
     Score,
 )
+from judge.metrics.device import DeviceParams, Placement, resolve
 from judge.metrics.encoder import Encoded, TokenEncoder, config_layers, one_thread
 from judge.metrics.fastpath import Precision
 
@@ -66,7 +66,7 @@ def bert_score_layers() -> dict[str, int]:
     return {}
 
 
-class BERTScoreParams(MetricParams):
+class BERTScoreParams(DeviceParams):
     model: str = ModelField(
         default="all-MiniLM-L6-v2",
         description="encoder: bundled name, local folder or cached hub id",
@@ -95,7 +95,7 @@ class BERTScoreParams(MetricParams):
     precision: Precision = Field(
         default="fp32",
         description="fp32: torch, exact; onnx: ONNX Runtime, fp32; int8: ONNX Runtime with int8 "
-        "weights, fastest, approximate (pip install 'judge-harness[onnx]')",
+        "weights, fastest, approximate (the onnx extra: pip install -e '.[onnx]' in judge's clone)",
     )
 
 
@@ -138,6 +138,19 @@ class BERTScore(Metric):
         return self.params
 
     # -- identity -------------------------------------------------------------------------
+
+    @cached_property
+    def placement(self) -> Placement | None:
+        """As every judge's; but ONNX Runtime (precision onnx or int8) runs on the CPU only."""
+        p = self.p
+        if p.precision == "fp32":
+            return super().placement
+        if p.device not in ("auto", "cpu"):
+            raise MetricError(
+                f"precision '{p.precision}' runs on ONNX Runtime on the CPU; use device: cpu, "
+                "or precision: fp32 to run on a GPU"
+            )
+        return resolve(device="cpu", dtype="float32" if p.dtype == "auto" else p.dtype)
 
     @property
     def layer(self) -> int:
@@ -214,7 +227,8 @@ class BERTScore(Metric):
     def shared_pass(self) -> passes.Want:
         truncate = self.p.long_texts == "truncate"
         model = self.models["model"].fingerprint
-        return passes.Want(model, self.p.precision, passes.Tokens(self.layer, truncate))
+        tokens = passes.Tokens(self.layer, truncate)
+        return passes.Want(model, self.p.precision, tokens, placement=self.placement)
 
     def encoder(self) -> TokenEncoder:
         """The process's encoder of this judge's model, shared with other judges of it."""

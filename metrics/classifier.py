@@ -8,23 +8,28 @@ once; an input past the model's length is cut and reported, never cut silently.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import Field
 
-from judge.metrics.base import MetricError, MetricParams, TrustRemoteCodeField
+from judge.metrics.base import MetricError, TrustRemoteCodeField
 from judge.metrics.batching import length_batches
-from judge.metrics.hf import load_pretrained, max_input_length
+from judge.metrics.device import DeviceParams, Placement, to_device
+from judge.metrics.hf import (
+    load_model,
+    load_pretrained,
+    load_tokenizer,
+    max_input_length,
+    token_spans,
+)
 
 # One model input: a text, or a pair (first, second) such as (premise, hypothesis).
 Input = tuple[str, str | None]
-_WORD = re.compile(r"\S+")
 
 
-class ClassifierParams(MetricParams):
+class ClassifierParams(DeviceParams):
     """How a classifier judge runs its model (its ``model`` param is declared by the judge)."""
 
     trust_remote_code: bool = TrustRemoteCodeField()
@@ -70,16 +75,33 @@ class SequenceClassifier:
         trust_remote_code: bool,
         batch_size: int,
         batch_tokens: int,
+        placement: Placement | None = None,
+        tokenizer_from: str | None = None,
     ) -> None:
+        """``tokenizer_from``: a folder or hub id whose tokenizer to use (default: the model's)."""
         import torch
 
         self.torch = torch
-        self.tokenizer, self.model = load_pretrained(
-            "AutoModelForSequenceClassification",
-            path,
-            trust_remote_code=trust_remote_code,
-            reference=reference,
-        )
+        self.placement = placement
+        if tokenizer_from is None:
+            self.tokenizer, self.model = load_pretrained(
+                "AutoModelForSequenceClassification",
+                path,
+                trust_remote_code=trust_remote_code,
+                reference=reference,
+                placement=placement,
+            )
+        else:  # a model that names the tokenizer it reads (HHEM: its foundation's)
+            self.tokenizer = load_tokenizer(
+                Path(tokenizer_from), trust_remote_code=False, reference=tokenizer_from
+            )
+            self.model = load_model(
+                "AutoModelForSequenceClassification",
+                path,
+                trust_remote_code=trust_remote_code,
+                reference=reference,
+                placement=placement,
+            )
         config = self.model.config
         self.labels = [str(config.id2label[i]) for i in range(int(config.num_labels))]
         self.max_length = max_input_length(tokenizer=self.tokenizer, config=config)
@@ -91,7 +113,13 @@ class SequenceClassifier:
 
     @classmethod
     def for_params(
-        cls, *, path: Path, reference: str, params: ClassifierParams
+        cls,
+        *,
+        path: Path,
+        reference: str,
+        params: ClassifierParams,
+        placement: Placement | None = None,
+        tokenizer_from: str | None = None,
     ) -> SequenceClassifier:
         return cls(
             path=path,
@@ -99,18 +127,12 @@ class SequenceClassifier:
             trust_remote_code=params.trust_remote_code,
             batch_size=params.batch_size,
             batch_tokens=params.batch_tokens,
+            placement=placement,
+            tokenizer_from=tokenizer_from,
         )
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        """Character spans of the tokens of ``text`` (whitespace words for slow tokenizers)."""
-        if getattr(self.tokenizer, "is_fast", False):
-            enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-            return [(int(s), int(e)) for s, e in enc["offset_mapping"]]
-        spans = []
-        for m in _WORD.finditer(text):
-            n = len(self.tokenizer.tokenize(m.group(0)))
-            spans.extend([(m.start(), m.end())] * max(n, 1))
-        return spans
+        return token_spans(self.tokenizer, text)
 
     def _encode(self, items: Sequence[Input]) -> tuple[list[dict[str, list[int]]], list[bool]]:
         """Every input's features (unpadded), and whether it was cut to fit: one tokenizer call
@@ -173,8 +195,8 @@ class SequenceClassifier:
             for batch in length_batches(
                 lengths, batch_size=self.batch_size, batch_tokens=self.batch_tokens
             ):
-                tensors = self._tensors([features[i] for i in batch])
-                logits = self.model(**tensors).logits.float().tolist()
+                tensors = to_device(self._tensors([features[i] for i in batch]), self.placement)
+                logits = self.model(**tensors).logits.float().cpu().tolist()
                 self.forward_passes += 1
                 for row, i in enumerate(batch):
                     out[i] = [float(v) for v in logits[row]]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from judge.metrics.batching import length_batches
+from judge.metrics.device import Placement
 from judge.metrics.fastpath import Precision, onnx_forward
 from judge.metrics.hf import max_input_length, read_config
 
@@ -77,9 +78,11 @@ class TokenEncoder:
         truncate: bool = False,
         precision: Precision = "fp32",
         key: str = "",
+        placement: Placement | None = None,
     ) -> None:
         """``precision`` other than fp32 runs the model on ONNX Runtime (see fastpath); ``key``
-        names the model's weights (their digest) for the exported copy."""
+        names the model's weights (their digest) for the exported copy; ``placement`` puts the
+        torch model on a device in a dtype (the CPU in float32 without one)."""
         import torch
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -97,6 +100,9 @@ class TokenEncoder:
         )
         self.model = truncated_model(path, layer)
         self.layer = layer
+        self.placement = placement
+        if placement is not None:
+            self.model = self.model.to(device=placement.device, dtype=placement.torch_dtype())
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
         self.truncate = truncate
@@ -238,11 +244,14 @@ class TokenEncoder:
                 for row, i in enumerate(batch):
                     ids[row, : len(pieces[i])] = torch.tensor(pieces[i], dtype=torch.long)
                     mask[row, : len(pieces[i])] = 1
+                if self.placement is not None and self.placement.on_gpu:
+                    ids, mask = ids.to(self.placement.device), mask.to(self.placement.device)
                 states = self.hidden(ids, mask, layers)
                 for layer, hidden in states.items():
                     hidden = hidden.float()
                     if layer != -1:
                         hidden = hidden / hidden.norm(dim=-1, keepdim=True)
+                    hidden = hidden.cpu()
                     for row, i in enumerate(batch):
                         out[layer][i] = hidden[row, : len(pieces[i])]
         return out

@@ -21,7 +21,8 @@ from typing import Any, Literal
 
 Precision = Literal["fp32", "onnx", "int8"]
 PACKAGES = ("onnxruntime", "onnx")
-INSTALL = "pip install 'judge-harness[onnx]'"
+# judge is not on PyPI yet: its extras install from a clone
+INSTALL = "pip install -e '.[onnx]' in judge's clone (or pip install onnxruntime onnx)"
 
 
 def missing_packages() -> list[str]:

@@ -40,6 +40,8 @@ from judge.metrics.classifier import (
 )
 from judge.metrics.hf import read_config
 from judge.metrics.labels import Role, config_labels, nli_roles
+from judge.metrics.nli_recipe import RecipeChecks
+from judge.metrics.recipes import Recipe, choose
 
 MIN_CLAIM_TOKENS = 8
 
@@ -70,6 +72,12 @@ class NLIParams(NLIOptions, ClassifierParams):
         default="MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli",
         description="NLI sequence classifier: local folder, bundled name or cached hub id",
     )
+    recipe: str = Field(
+        default="auto",
+        description="a fact-checking recipe (minicheck-roberta-large, minicheck-deberta-v3-"
+        "large, factcg-deberta-v3-large, minicheck-flan-t5-large, bespoke-minicheck-7b, "
+        "hhem-2.1-open); auto: the one written for the model's hub id; none: plain NLI",
+    )
 
 
 @dataclass(frozen=True)
@@ -94,11 +102,34 @@ class NLI(Metric):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._classifier: Classifier | None = None
+        self._checks: RecipeChecks | None = None
         model = self.models.get("model")
         config = read_config(model.path) if model is not None else None
-        if model is not None and config is not None:  # checked now: `judge validate` reports it
+        recipe = self._recipe(config)
+        if recipe is not None and model is not None:
+            assert isinstance(self.params, NLIParams)
+            self._checks = RecipeChecks(
+                recipe=recipe,
+                path=model.path,
+                reference=model.reference,
+                params=self.params,
+                placement=self.placement,
+                chunk_size=self.o.chunk_tokens,
+            )
+        elif model is not None and config is not None:  # checked now: `judge validate` says it
             check_classifier_config(config, judge=self.name, reference=model.reference)
             nli_roles(config_labels(config), given=self.o.labels, reference=model.reference)
+
+    def _recipe(self, config: dict[str, Any] | None) -> Recipe | None:
+        if not isinstance(self.params, NLIParams):
+            return None  # a subclass with its own classifier (tests' fakes)
+        name_or_path = (config or {}).get("_name_or_path")
+        return choose(
+            metric=self.name,
+            recipe=self.params.recipe,
+            reference=self.params.model,
+            name_or_path=str(name_or_path) if name_or_path else None,
+        )
 
     @property
     def o(self) -> NLIOptions:
@@ -112,7 +143,10 @@ class NLI(Metric):
         if self._classifier is None:
             assert isinstance(self.params, NLIParams)
             self._classifier = SequenceClassifier.for_params(
-                path=self.models["model"].path, reference=self.params.model, params=self.params
+                path=self.models["model"].path,
+                reference=self.params.model,
+                params=self.params,
+                placement=self.placement,
             )
         return self._classifier
 
@@ -133,6 +167,11 @@ class NLI(Metric):
         return (ex.source or "",) if self.o.against == "source" else (ex.prompt or "",)
 
     def _score(self, examples: list[Example]) -> list[Score]:
+        if self._checks is not None:
+            scores = self._checks.score(examples, [self.premises(ex) for ex in examples])
+            return [
+                Score(s.values, {"against": self.o.against, **s.details}, s.flags) for s in scores
+            ]
         clf = self.classifier()
         roles = nli_roles(clf.labels, given=self.o.labels, reference=self._reference())
         plans = self._plans(examples, clf)
@@ -225,6 +264,8 @@ class NLI(Metric):
 
     def close(self) -> None:
         self._classifier = None
+        if self._checks is not None:
+            self._checks.close()
 
 
 def role_probabilities(

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from judge.metrics.base import ResolvedModel
+from judge.metrics.device import Placement
 from judge.metrics.fastpath import Precision
 
 KEEP_BYTES = 1 << 30  # products kept for judges still to come, at most
+Key = tuple[str, str, Placement | None]  # weights, precision (and layer), device and dtype
 
 
 @dataclass(frozen=True)
@@ -48,18 +50,20 @@ Product = Tokens | Pooled
 
 @dataclass(frozen=True)
 class Want:
-    """A product of one model: what a judge will ask the shared encoder for."""
+    """A product of one model on one device in one dtype: what a judge will ask the shared
+    encoder for."""
 
     fingerprint: str
     precision: Precision
     product: Product
+    placement: Placement | None = None
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> Key:
         """Which loaded model serves it: an exported model (not fp32) is cut at one layer."""
         if self.precision == "fp32" or not isinstance(self.product, Tokens):
-            return self.fingerprint, self.precision
-        return self.fingerprint, f"{self.precision}@{self.product.layer}"
+            return self.fingerprint, self.precision, self.placement
+        return self.fingerprint, f"{self.precision}@{self.product.layer}", self.placement
 
 
 @dataclass
@@ -68,11 +72,11 @@ class _Loaded:
     users: int = 0
 
 
-_ENCODERS: dict[tuple[str, str], _Loaded] = {}
+_ENCODERS: dict[Key, _Loaded] = {}
 _EXPECTED: Counter[Want] = Counter()
 _KEPT: OrderedDict[tuple[Want, str], Any] = OrderedDict()
 _KEPT_BYTES = [0]
-LOADS: Counter[tuple[str, str]] = Counter()  # models loaded per key in this process (for tests)
+LOADS: Counter[Key] = Counter()  # models loaded per key in this process (for tests)
 
 
 def depth_for(want: Want, *, layers: int) -> int:
@@ -111,6 +115,7 @@ def acquire(
             batch_tokens=batch_tokens,
             precision=want.precision,
             key=model.fingerprint,
+            placement=want.placement,
         )
         LOADS[want.key] += 1
         loaded = _ENCODERS[want.key] = _Loaded(encoder, users=loaded.users if loaded else 0)

@@ -36,6 +36,10 @@ BUILTINS: dict[str, str] = {
     "bartscore": "judge.metrics.bartscore:BARTScore",
     "toxicity": "judge.metrics.toxicity:Toxicity",
     "evaluate": "judge.metrics.hf_evaluate:Evaluate",
+    "lm_judge": "judge.metrics.lm_judge:LMJudge",
+    "rubric": "judge.metrics.rubric:Rubric",
+    "spans": "judge.metrics.spans:Spans",
+    "cascade": "judge.metrics.cascade:Cascade",
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from judge.metrics.base import MetricError
 from judge.metrics.batching import length_batches
+from judge.metrics.device import Placement, to_device
 from judge.metrics.hf import load_pretrained, max_input_length
 
 
@@ -39,12 +40,18 @@ class Seq2SeqScorer:
         max_length: int | None,
         batch_size: int,
         batch_tokens: int,
+        placement: Placement | None = None,
     ) -> None:
         import torch
 
         self.torch = torch
+        self.placement = placement
         self.tokenizer, self.model = load_pretrained(
-            "AutoModelForSeq2SeqLM", path, trust_remote_code=trust_remote_code, reference=reference
+            "AutoModelForSeq2SeqLM",
+            path,
+            trust_remote_code=trust_remote_code,
+            reference=reference,
+            placement=placement,
         )
         if not getattr(self.model.config, "is_encoder_decoder", False):
             raise MetricError(f"model '{reference}' is not an encoder-decoder model")
@@ -100,6 +107,8 @@ class Seq2SeqScorer:
         """Summed log-probabilities of each target's tokens given its source."""
         src, src_mask = self._pad(sources)
         tgt, tgt_mask = self._pad(targets)
+        moved = to_device({"src": src, "src_mask": src_mask, "tgt": tgt}, self.placement)
+        src, src_mask, tgt = moved["src"], moved["src_mask"], moved["tgt"]
         if hasattr(self.model, "prepare_decoder_input_ids_from_labels"):
             decoder_inputs = self.model.prepare_decoder_input_ids_from_labels(labels=tgt)
             out = self.model(
@@ -109,5 +118,5 @@ class Seq2SeqScorer:
             out = self.model(input_ids=src, attention_mask=src_mask, labels=tgt)
         self.forward_passes += 1
         logprobs = self.torch.log_softmax(out.logits.float(), dim=-1)
-        token_lp = logprobs.gather(-1, tgt.unsqueeze(-1)).squeeze(-1)
+        token_lp = logprobs.gather(-1, tgt.unsqueeze(-1)).squeeze(-1).cpu()
         return [float(v) for v in (token_lp * tgt_mask).sum(dim=1)]

@@ -20,11 +20,11 @@ from judge.metrics.base import (
     Example,
     FieldName,
     Metric,
-    MetricParams,
     ModelField,
     Score,
     TrustRemoteCodeField,
 )
+from judge.metrics.device import DeviceParams
 from judge.metrics.encoder import Sentence, config_layers
 from judge.metrics.hf import read_config
 
@@ -84,7 +84,7 @@ def plain_pooling(path: Path) -> passes.Pooled | None:
     return passes.Pooled(mode=mode, max_length=limit)
 
 
-class SimilarityParams(MetricParams):
+class SimilarityParams(DeviceParams):
     model: str = ModelField(
         default="all-MiniLM-L6-v2",
         description="sentence-transformers model: bundled name, local folder or cached hub id",
@@ -115,7 +115,9 @@ class Similarity(Metric):
     def shared_pass(self) -> passes.Want | None:
         if self._pooling is None:
             return None
-        return passes.Want(self.models["model"].fingerprint, "fp32", self._pooling)
+        return passes.Want(
+            self.models["model"].fingerprint, "fp32", self._pooling, placement=self.placement
+        )
 
     @property
     def p(self) -> SimilarityParams:
@@ -129,12 +131,15 @@ class Similarity(Metric):
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(
+            placement = self.placement
+            assert placement is not None
+            model = SentenceTransformer(
                 str(self.models["model"].path),
-                device="cpu",
+                device=placement.device,
                 trust_remote_code=self.p.trust_remote_code,
                 local_files_only=True,
             )
+            self._model = model.to(placement.torch_dtype())
         return self._model
 
     def _targets(self, ex: Example) -> tuple[str, ...]:
@@ -178,7 +183,7 @@ class Similarity(Metric):
         scores = []
         for ex in examples:
             out = vectors[index[ex.output]]
-            sims = [float(out @ vectors[index[t]]) for t in self._targets(ex)]
+            sims = [float((out @ vectors[index[t]]).float()) for t in self._targets(ex)]
             best = max(range(len(sims)), key=sims.__getitem__)
             flags = ("truncated",) if long & {ex.output, *self._targets(ex)} else ()
             scores.append(Score(values={"": sims[best]}, details={"reference": best}, flags=flags))

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from judge.metrics.base import Example, Metric, MetricParams, ModelField, Score
+from judge.metrics.base import Example, FieldName, Metric, MetricParams, ModelField, Score
 from judge.metrics.chunking import chunks
 from judge.metrics.classifier import (
     Classifier,
@@ -23,8 +23,11 @@ from judge.metrics.classifier import (
     sigmoid,
     softmax,
 )
+from judge.metrics.guards import GuardChecks
 from judge.metrics.hf import read_config
 from judge.metrics.labels import config_labels, unsafe_labels
+from judge.metrics.recipes import check_architecture, choose
+from judge.metrics.recipes.safety import GuardRecipe
 
 
 class ToxicityParams(ClassifierParams):
@@ -44,6 +47,27 @@ class ToxicityParams(ClassifierParams):
     )
     overlap: int = Field(
         default=1, ge=0, le=8, description="sentences a chunk repeats from the one before"
+    )
+    recipe: str = Field(
+        default="auto",
+        description="a guard recipe (shieldgemma, llama-guard-3, qwen3guard-gen, "
+        "granite-guardian-3); auto: the one written for the model's hub id; none: a classifier",
+    )
+    with_prompt: bool = Field(
+        default=True,
+        description="guard recipes: judge the output as the answer to the item's prompt "
+        "(false: the output alone)",
+    )
+    policies: list[str] | None = Field(
+        default=None,
+        description="guard recipes: the policies (ShieldGemma) or risk names (Granite Guardian) "
+        "to check; default the recipe's",
+    )
+    category_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="guard recipes that name categories: name them when unsafe is this likely",
     )
 
 
@@ -72,9 +96,32 @@ class Toxicity(Metric):
         super().__init__(**kwargs)
         self._classifier: Classifier | None = None
         self._config: dict[str, Any] = {}
+        self._guard: GuardChecks | None = None
         model = self.models["model"]
         config = read_config(model.path)
-        if config is not None:  # checked now, so that `judge validate` reports it
+        name_or_path = (config or {}).get("_name_or_path")
+        recipe = choose(
+            metric=self.name,
+            recipe=self.p.recipe,
+            reference=self.p.model,
+            name_or_path=str(name_or_path) if name_or_path else None,
+        )
+        if recipe is not None:
+            assert isinstance(recipe, GuardRecipe)
+            check_architecture(recipe, config, model.reference)
+            self._guard = GuardChecks(
+                recipe=recipe,
+                path=model.path,
+                reference=model.reference,
+                trust_remote_code=self.p.trust_remote_code,
+                placement=self.placement,
+                batch_size=self.p.batch_size,
+                batch_tokens=self.p.batch_tokens,
+                with_prompt=self.p.with_prompt,
+                policies=self.p.policies,
+                category_threshold=self.p.category_threshold,
+            )
+        elif config is not None:  # checked now, so that `judge validate` reports it
             check_classifier_config(config, judge=self.name, reference=model.reference)
             self._config = config
             self._unsafe(config_labels(config))
@@ -95,11 +142,21 @@ class Toxicity(Metric):
     def classifier(self) -> Classifier:
         if self._classifier is None:
             self._classifier = SequenceClassifier.for_params(
-                path=self.models["model"].path, reference=self.p.model, params=self.p
+                path=self.models["model"].path,
+                reference=self.p.model,
+                params=self.p,
+                placement=self.placement,
             )
         return self._classifier
 
+    def fields(self) -> frozenset[FieldName]:
+        if self._guard is not None and self.p.with_prompt:
+            return frozenset({"output", "prompt"})
+        return frozenset({"output"})
+
     def _score(self, examples: list[Example]) -> list[Score]:
+        if self._guard is not None:
+            return self._guard.score(examples)
         clf = self.classifier()
         unsafe = self._unsafe(clf.labels)
         budget = self.p.chunk_tokens or clf.max_length - clf.single_overhead
@@ -146,3 +203,5 @@ class Toxicity(Metric):
 
     def close(self) -> None:
         self._classifier = None
+        if self._guard is not None:
+            self._guard.close()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from judge.errors import UserError
+from judge.files import write_atomic
 from judge.reports.csp import policy
-from judge.reports.outputs import write_atomic, write_run_files
+from judge.reports.outputs import write_run_files
 from judge.reports.render import STYLES, environment, static_text
 from judge.store.sqlite import RunRecord, Store
 from judge.store.summary import Summary
@@ -64,22 +66,40 @@ def list_runs(
     return [run_row(r) for r in store.runs(suite=suite)[:limit]]
 
 
+@dataclass
+class Index:
+    """What ``judge report --index`` did: the page, the runs rendered now, and the runs whose
+    report could not be rendered, with why (a store edited by hand, a broken plug-in's data)."""
+
+    page: Path
+    rendered: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
 def write_index(
     *, store: Store, out_dir: Path, suite: str | None = None, force: bool = False
-) -> tuple[Path, list[str]]:
+) -> Index:
     """Render every complete run into ``out_dir/RUN_ID/`` (unless already there) and an
-    ``index.html`` linking them; returns the index and the run ids rendered now."""
+    ``index.html`` linking them. A run that cannot be rendered is listed without a link and
+    reported in :attr:`Index.failed`: one broken run never stops the index of the whole store
+    (a failure to write, such as a full disk, does)."""
     records = store.runs(suite=suite)
-    rendered = []
+    rendered, failed = [], {}
     for record in records:
         target = out_dir / record.run_id
         done = readable_summary(record) is not None
         if done and (force or not (target / "report.html").is_file()):
-            write_run_files(store=store, run_id=record.run_id, out_dir=target)
+            try:
+                write_run_files(store=store, run_id=record.run_id, out_dir=target)
+            except OSError:
+                raise
+            except Exception as exc:  # the run's stored data, not this command, is broken
+                failed[record.run_id] = f"{type(exc).__name__}: {exc}"
+                continue
             rendered.append(record.run_id)
     html = render_index(records, store_path=store.path, out_dir=out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return write_atomic(out_dir / "index.html", html), rendered
+    return Index(write_atomic(out_dir / "index.html", html), rendered, failed)
 
 
 def render_index(records: Sequence[RunRecord], *, store_path: Path, out_dir: Path) -> str:

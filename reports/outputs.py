@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import os
 from pathlib import Path
 
 from judge.errors import UserError
+from judge.files import write_all
 from judge.reports.analysis.aggregate import COLUMNS, score_rows
 from judge.reports.render import RunData, render_report
 from judge.store import refs
 from judge.store.refs import ResolvedRun
 from judge.store.sqlite import Store
 from judge.store.summary import Summary
+from judge.store.tables import FORMULA_STARTS
 
 
 def write_run_files(
@@ -24,7 +23,8 @@ def write_run_files(
     baseline: str | None = None,
     previous: ResolvedRun | None = None,
 ) -> list[Path]:
-    """Write the three files of ``run_id`` into ``out_dir``, from the store alone.
+    """Write the three files of ``run_id`` into ``out_dir``, from the store alone: all three or
+    none (:func:`judge.files.write_all`), so a failure leaves the folder's earlier set whole.
 
     The report compares with ``previous`` (the baseline ``judge eval`` resolved for this run),
     else with ``baseline`` (a reference the user typed: a run id, ``latest``/``previous``, or a
@@ -41,7 +41,7 @@ def write_run_files(
         "report.html": render_report(data, previous=previous, notes=notes),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    return [write_atomic(out_dir / name, text) for name, text in files.items()]
+    return write_all({out_dir / name: text for name, text in files.items()})
 
 
 def compared_with(
@@ -71,20 +71,31 @@ def compared_with(
 
 
 def scores_csv(data: RunData) -> str:
-    """``scores.csv``: ``system,item_id,metric,value``, one row per score, in stored order."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(score_rows(data.scores))
-    return buffer.getvalue()
+    """``scores.csv``: ``system,item_id,metric,value``, one row per score, in stored order.
+
+    A text cell a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return) is written with a ``'`` in front, and so is one that starts
+    with ``'`` itself; :func:`judge.store.tables.read_scores_csv` takes exactly one ``'`` off
+    again, so the round trip is exact. Values are numbers and are written as they are. A cell
+    holding a comma, a quote or a line break of any kind (``\\r`` too, which Python's CSV
+    writer leaves bare) is quoted, as RFC 4180 has it.
+    """
+    lines = [",".join(COLUMNS)]
+    for system, item_id, metric, value in score_rows(data.scores):
+        cells = [_quoted(inert_cell(text)) for text in (system, item_id, metric)]
+        lines.append(",".join([*cells, repr(value)]))
+    return "\n".join(lines) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` so that readers never see a half-written file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+def _quoted(cell: str) -> str:
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def inert_cell(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs (see :func:`scores_csv`)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def recorded_baseline(summary: Summary) -> str | None:

@@ -17,8 +17,9 @@ from judge.reports.analysis.violations import item_violations, stored_gates
 from judge.reports.payload import detail_documents, main_payload
 from judge.reports.rundata import RunData
 from judge.store.refs import ResolvedRun
-from judge.store.summary import GateVerdict, JudgeInfo, Summary
+from judge.store.summary import GateCheck, GateVerdict, JudgeInfo, Summary
 from judge.store.tables import ScoreTable
+from judge.suite.gate_spec import BaselineGate, Gate, RegressionGate
 
 MAX_TAGS = 40  # the per-tag leaderboard shows the most frequent tags
 MOVES = 10  # items listed per score and direction in "what moved"
@@ -33,6 +34,18 @@ class GateRow:
     index: int
     metric: str | None
     items: int
+    gate: Gate | None = None
+
+
+@dataclass(frozen=True)
+class GateMark:
+    """One gate's check of one (score, system), shown beside a comparison the gate judged:
+    the verdict and p-values exactly as the gate computed them (the summary's)."""
+
+    gate: str
+    kind: str
+    state: str  # pass, fail, warn or skipped
+    check: GateCheck
 
 
 @dataclass
@@ -53,6 +66,7 @@ class Report:
     payload: dict[str, Any]
     details: list[tuple[int, str]]
     notes: list[str] = field(default_factory=list)
+    marks: dict[str, dict[tuple[str, str], list[GateMark]]] = field(default_factory=dict)
 
     @property
     def score_names(self) -> list[str]:
@@ -129,7 +143,35 @@ def build_report(
         payload=payload,
         details=details,
         notes=list(notes),
+        marks=gate_marks(gates, baseline=baseline),
     )
+
+
+def gate_marks(
+    gates: Sequence[GateRow], *, baseline: str
+) -> dict[str, dict[tuple[str, str], list[GateMark]]]:
+    """The checks of comparison gates, by the table that shows the comparison they judged:
+    ``"run"`` (against the baseline run) and ``"system"`` (against the report's baseline
+    system), each keyed by (score, system)."""
+    out: dict[str, dict[tuple[str, str], list[GateMark]]] = {"run": {}, "system": {}}
+    for row in gates:
+        gate = row.gate
+        if not isinstance(gate, BaselineGate | RegressionGate):
+            continue
+        if gate.baseline is not None and gate.baseline != baseline:
+            continue
+        table = out["run" if gate.baseline is None else "system"]
+        for check in row.verdict.checks:
+            state = (
+                "skipped"
+                if check.skipped
+                else "pass"
+                if check.passed
+                else ("warn" if row.verdict.severity == "warn" else "fail")
+            )
+            mark = GateMark(row.verdict.gate, row.verdict.kind, state, check)
+            table.setdefault((gate.metric, check.system), []).append(mark)
+    return out
 
 
 def page_extras(
@@ -234,7 +276,7 @@ def gate_rows(
             s: sorted(position[i] for i in ids if i in position) for s, ids in per_system.items()
         }
         count = len({i for ids in indexes.values() for i in ids})
-        rows.append(GateRow(verdict, index, gate.metric if gate else None, count))
+        rows.append(GateRow(verdict, index, gate.metric if gate else None, count, gate))
         violations.append({"gate": verdict.gate, "systems": indexes})
     return rows, violations
 
@@ -363,6 +405,8 @@ def stored_changes(
         for system, c in per_system.items():
             if not c.n or c.delta is None:
                 continue
+            # summaries written before "identical" existed: no item moved at all
+            identical = c.identical or (c.delta == 0 and c.ci_low == 0 and c.ci_high == 0)
             rows.append(
                 compare.Paired(
                     metric=name,
@@ -379,6 +423,7 @@ def stored_changes(
                     ties=c.ties or 0,
                     losses=c.losses or 0,
                     higher=bool(higher.get(name, True)),
+                    identical=identical,
                 )
             )
     return compare.holm_adjust(rows)
@@ -401,7 +446,7 @@ def _regression_rank(row: compare.Paired) -> tuple[bool, float, float]:
 def unchanged_systems(rows: Sequence[compare.Paired]) -> list[str]:
     """Systems whose every score is identical on every item in both runs."""
     systems = list(dict.fromkeys(r.system for r in rows))
-    moved = {r.system for r in rows if r.wins or r.losses}
+    moved = {r.system for r in rows if not r.identical}
     return [s for s in systems if s not in moved]
 
 

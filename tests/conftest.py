@@ -242,3 +242,32 @@ def hub_cache(tiny_nli: Path, tiny_bart: Path, tiny_toxic: Path) -> dict[str, Pa
         repo: install_in_hf_cache(folder=folder, repo_id=repo, cache_dir=HF_HUB_CACHE)
         for repo, folder in ids.items()
     }
+
+
+@pytest.fixture(scope="session")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """``twin(name)``: the twin model ``name`` (judge.metrics.twins.NAMES), built once."""
+    from judge.metrics.twins import build_twin
+
+    built: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in built:
+            built[name] = build_twin(name=name, folder=tmp_path_factory.mktemp("twins") / name)
+        return built[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """llama.cpp's server with SmolLM2 on loopback, for the whole session (skipped where the
+    server package is absent, except on CI)."""
+    from llmserver import LlamaServer, need_server
+
+    need_server()
+    server = LlamaServer(tmp_path_factory.mktemp("llama") / "server.log")
+    try:
+        yield server
+    finally:
+        server.close()

@@ -413,9 +413,9 @@ CASES = [
     ),
     Case(
         "data-format",
-        lambda t, m: with_spec(m, t, data="data/items.parquet"),
-        "items.parquet",
-        "use .jsonl or .csv",
+        lambda t, m: with_spec(m, t, data="data/items.xlsx"),
+        "items.xlsx",
+        "use .jsonl, .csv or .parquet",
     ),
     Case(
         "data-no-items",

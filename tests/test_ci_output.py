@@ -81,12 +81,12 @@ def test_annotations_point_at_the_gate_line_and_escape(
 def test_markdown_summary_lists_every_gate_and_system() -> None:
     md = markdown_summary(_summary(SUMMARY, _results()), report="out/report.html")
     assert md.startswith("### ❌ judge · tiny\\|suite · FAILED")
-    assert "| ❌ | `f1 >= 0.7` | worse | 0.6000 (95% CI " in md
-    assert "| ✅ | `f1 >= 0.7` | base |" in md
-    assert "| ⚠️ | `warn: f1 >= 0.85` | worse |" in md
-    assert "| ⏭️ | `f1 drop vs baseline run <= 0` | base | no baseline run" in md
+    assert "| ❌ | <code>f1 &gt;= 0.7</code> | worse | 0.6000 (95% CI " in md
+    assert "| ✅ | <code>f1 &gt;= 0.7</code> | base |" in md
+    assert "| ⚠️ | <code>warn\\: f1 &gt;= 0.85</code> | worse |" in md
+    assert "| ⏭️ | <code>f1 drop vs baseline run &lt;= 0</code> | base | no baseline run" in md
     assert "| f1 | 0.800 (0.750–0.850) | 0.600 (0.550–0.650) |" in md
-    assert "Report: `out/report.html`" in md
+    assert "Report: <code>out/report.html</code>" in md
 
 
 def test_markdown_summary_shows_the_baseline_comparison() -> None:

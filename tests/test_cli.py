@@ -383,7 +383,7 @@ def test_github_actions_summary_and_annotations(
     )
     md = step.read_text()
     assert md.startswith("earlier step\n### ❌ judge · tiny · FAILED")
-    assert "| ❌ | `exact_match >= 0.5` | bad |" in md
+    assert "| ❌ | <code>exact\\_match &gt;= 0.5</code> | bad |" in md
     plain = judge("eval", str(suite), "--out", "out", cwd=tmp_path)
     assert "::error" not in plain.stdout
 

@@ -9,6 +9,7 @@ from judge.reports.analysis.gates import (
     BaselineGate,
     GateError,
     PassRateGate,
+    RegressionGate,
     RunBaseline,
     ThresholdGate,
     check_gate,
@@ -137,6 +138,14 @@ def test_baseline_gate_respects_direction() -> None:
         ),
         ("f1 drop vs baseline run <= 0", BaselineGate("f1", None, 0.0)),
         ("f1 drop vs baseline <= 0", BaselineGate("f1", "baseline", 0.0)),  # a system 'baseline'
+        (
+            "regressions(bertscore.f1 > 0.2 vs baseline run) <= 2",
+            RegressionGate("bertscore.f1", None, 0.2, 2),
+        ),
+        (
+            "warn: regressions(f1 > 0.05 vs gpt-large) <= 0 for small",
+            RegressionGate("f1", "gpt-large", 0.05, 0, systems=("small",), severity="warn"),
+        ),
     ],
 )
 def test_one_line_forms(text: str, expected: object) -> None:
@@ -160,6 +169,14 @@ def test_mapping_forms_equal_their_one_line_forms() -> None:
             "f1 drop vs baseline run <= 0 significant at 0.01",
         ),
         ({"metric": "tox", "stat": "max", "max": 0.5, "systems": ["a"]}, "max(tox) <= 0.5 for a"),
+        (
+            {"metric": "bertscore.f1", "baseline_run": True, "item_drop": 0.2, "max_items": 2},
+            "regressions(bertscore.f1 > 0.2 vs baseline run) <= 2",
+        ),
+        (
+            {"metric": "f1", "baseline": "a", "item_drop": 0.1, "max_items": 0, "systems": ["b"]},
+            "regressions(f1 > 0.1 vs a) <= 0 for b",
+        ),
     ]
     for mapping, text in pairs:
         assert parse_gate(mapping) == parse_gate(text)
@@ -181,6 +198,18 @@ def test_mapping_forms_equal_their_one_line_forms() -> None:
         ({"metric": "x", "stat": "pass_rate", "min": 0.5}, "one cutoff"),
         ({"metric": "x", "baseline_run": True, "alpha": 0}, "alpha"),
         ({"metric": "x", "baseline_run": True, "test": "t"}, "test"),
+        ("regressions(x > 0.2 vs baseline run) <= 2 significant", "is not a test"),
+        ("regressions(x > 0.2 vs a) <= 2 significant by sign test", "goes with a comparison"),
+        ("regressions(x > 0.2 vs a) <= 1.5", "cannot read gate"),
+        ({"metric": "x", "baseline_run": True, "item_drop": 0.2}, "both 'item_drop' and"),
+        ({"metric": "x", "baseline_run": True, "max_items": 2}, "both 'item_drop' and"),
+        ({"metric": "x", "item_drop": 0.2, "max_items": 2}, "either 'baseline"),
+        (
+            {"metric": "x", "baseline_run": True, "item_drop": 0.2, "max_items": 2, "max_drop": 0},
+            "takes no 'max_drop'",
+        ),
+        ({"metric": "x", "baseline_run": True, "item_drop": -1, "max_items": 2}, "item_drop"),
+        ({"metric": "x", "baseline_run": True, "item_drop": 0.1, "max_items": -1}, "max_items"),
     ],
 )
 def test_language_errors(raw: object, message: str) -> None:
@@ -196,9 +225,10 @@ _VALUES = st.floats(min_value=-1000, max_value=1000, allow_nan=False).map(lambda
 def _gates(draw: st.DrawFn) -> object:
     metric = draw(_NAMES)
     systems = draw(st.none() | st.lists(_NAMES.filter(lambda n: "." not in n), min_size=1))
-    kind = draw(st.sampled_from(["threshold", "pass_rate", "compare"]))
+    kind = draw(st.sampled_from(["threshold", "pass_rate", "compare", "regressions"]))
     stat = draw(st.sampled_from(["mean", "median", "min", "p10", "p99.5"]))
     significant = draw(st.booleans()) and (kind != "threshold" or stat == "mean")
+    significant = significant and kind != "regressions"
     common = {
         "systems": tuple(systems) if systems else None,
         "severity": draw(st.sampled_from(["fail", "warn"])),
@@ -210,6 +240,10 @@ def _gates(draw: st.DrawFn) -> object:
         baseline = draw(st.none() | _NAMES.filter(lambda n: "." not in n and n != "baseline"))
         test = draw(st.sampled_from(["permutation", "sign"])) if significant else "permutation"
         return BaselineGate(metric, baseline, abs(draw(_VALUES)), test=test, **common)
+    if kind == "regressions":
+        baseline = draw(st.none() | _NAMES.filter(lambda n: "." not in n and n != "baseline"))
+        count = draw(st.integers(0, 10_000))
+        return RegressionGate(metric, baseline, abs(draw(_VALUES)), count, **common)
     bounds = ((draw(st.sampled_from([">=", ">", "<=", "<"])), draw(_VALUES)),)
     if kind == "pass_rate":
         bounds = ((bounds[0][0], draw(st.floats(0, 1).map(lambda v: round(v, 3)))),)
@@ -243,32 +277,37 @@ def _two_systems(a: list[float], b: list[float]) -> dict[str, dict[str, dict[str
     return {"m": {"A": dict(zip(ids, a, strict=True)), "B": dict(zip(ids, b, strict=True))}}
 
 
-def _trial(seed: int, *, shift: float, significant: bool = True, max_drop: float = 0.01) -> bool:
-    """One synthetic suite: B = A + shift + small noise, 60 items; did the gate pass?"""
-    rng = np.random.default_rng(seed)
+def _failed_trials(
+    shift: float, *, trials: int = 100, significant: bool = True, max_drop: float = 0.01
+) -> int:
+    """Synthetic suites B = A + shift + small noise, 60 items, seeded; every trial a system of
+    one gate (correction none: independent trials): how many failed?"""
+    rng = np.random.default_rng(0)
+    ids = [f"i{k:03d}" for k in range(60)]
     a = rng.uniform(0.55, 0.95, size=60)
-    b = a + shift + rng.normal(0, 0.02, size=60)
+    systems = {"A": dict(zip(ids, a.tolist(), strict=True))}
+    for t in range(trials):
+        b = a + shift + rng.normal(0, 0.02, size=60)
+        systems[f"B{t}"] = dict(zip(ids, b.tolist(), strict=True))
     gate = parse_gate(
         {"metric": "m", "baseline": "A", "max_drop": max_drop, "significant": significant}
     )
     (result,) = evaluate_gates(
-        [gate], scores=_two_systems(list(a), list(b)), higher_is_better={"m": True}, seed=seed
+        [gate], scores={"m": systems}, higher_is_better={"m": True}, correction="none"
     )
-    return result.passed
+    return sum(1 for c in result.checks if not c.passed)
 
 
 def test_significant_gate_passes_noise_and_fails_real_drops_in_95_of_100_trials() -> None:
-    passed_on_noise = sum(_trial(seed, shift=0.0) for seed in range(100))
-    failed_on_drop = sum(not _trial(seed, shift=-0.05) for seed in range(100))
-    assert passed_on_noise >= 95
-    assert failed_on_drop >= 95
+    assert _failed_trials(0.0) <= 5
+    assert _failed_trials(-0.05) >= 95
 
 
 def test_without_tolerance_significance_is_what_keeps_noise_from_failing() -> None:
     # max_drop 0: a plain gate fails whenever noise happens to lower the mean (about half the
     # time); a significant one only at about the test's alpha.
-    plain = sum(not _trial(s, shift=0.0, significant=False, max_drop=0.0) for s in range(100))
-    tested = sum(not _trial(s, shift=0.0, significant=True, max_drop=0.0) for s in range(100))
+    plain = _failed_trials(0.0, significant=False, max_drop=0.0)
+    tested = _failed_trials(0.0, significant=True, max_drop=0.0)
     assert 30 <= plain <= 70
     assert tested <= 12
 
@@ -367,15 +406,38 @@ def test_baseline_run_gate_on_means_only_is_unpaired() -> None:
     assert not result.passed
     assert "means only, unpaired" in check.detail
     assert check.value == pytest.approx(0.6 - 0.8)
-    assert check.p is not None and check.p < 0.001
+    assert check.p is not None and check.p < 0.05  # Welch's t on 4 and 4 items
 
 
 def test_check_json_keeps_the_gate_p_apart_from_the_comparison_p() -> None:
-    scores = _two_systems([0.8] * 20, [0.7] * 20)
+    rng = np.random.default_rng(3)
+    a = rng.uniform(0.6, 0.9, 20)
+    scores = _two_systems(list(a), list(a - 0.07 + rng.normal(0, 0.03, 20)))
     (result,) = evaluate_gates(
         [parse_gate("m drop vs A <= 0.05 significant")], scores=scores, higher_is_better={"m": True}
     )
     (check,) = result.to_json()["checks"]
-    assert check["p"] == result.checks[0].p  # one-sided, the gate's own
-    assert check["p_drop"] == check["p"] and check["delta"] == pytest.approx(-0.1)
-    assert check["n"] == 20 and check["passed"] is False
+    assert check["p"] == result.checks[0].p  # one-sided, the gate's own: H0 drop <= 0.05
+    assert check["p_drop"] < check["p"]  # H0 drop <= 0: a drop of 0.07 is surely above 0
+    assert check["n"] == 20 and check["delta"] == pytest.approx(-0.07, abs=0.03)
+
+
+def test_identical_comparisons_are_not_tested_nor_counted_in_the_gates_holm_family() -> None:
+    rng = np.random.default_rng(9)
+    a = rng.uniform(0.6, 0.9, 30)
+    ids = [f"i{k}" for k in range(30)]
+    systems = {
+        "A": dict(zip(ids, a, strict=True)),
+        "same": dict(zip(ids, a, strict=True)),  # byte-identical outputs: identical scores
+        "twin": dict(zip(ids, a, strict=True)),
+        "worse": dict(zip(ids, a - 0.05 + rng.normal(0, 0.03, 30), strict=True)),
+    }
+    gate = parse_gate("m drop vs A <= 0.01 significant")
+    (result,) = evaluate_gates([gate], scores={"m": systems}, higher_is_better={"m": True})
+    checks = {c.system: c for c in result.checks}
+    for name in ("same", "twin"):
+        assert checks[name].passed and checks[name].p is None and checks[name].p_adjusted is None
+        assert "identical to A on all 30 items: nothing to test" in checks[name].detail
+    worse = checks["worse"]
+    assert worse.p is not None and worse.p_adjusted == worse.p  # a family of one
+    assert not worse.passed

@@ -179,7 +179,9 @@ def test_an_interrupt_before_any_score(
         text=True,
         preexec_fn=sigint_restored(),
     )
-    catches(proc.pid, sig)  # Python (and, for SIGTERM, judge) has its handler in place
+    # judge's main() has its SIGTERM handler in place, so Python has finished starting: a
+    # Ctrl-C during Python's own start-up (importing site) is Python's fatal error, not judge's
+    catches(proc.pid, signal.SIGTERM)
     time.sleep(0.1)
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=300)

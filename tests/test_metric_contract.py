@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from judge.metrics import registry
-from judge.metrics.base import Example, Metric, Score, model_param_names
+from judge.metrics.base import Example, Metric, Score
 from judge.models.locate import resolve
 
 EVALUATE_MODULES = Path(__file__).parent / "evaluate_modules"
@@ -37,8 +37,7 @@ def build(name: str, values: dict[str, Any]) -> Metric:
     cls = registry.get(name)
     params = cls.Params.model_validate(values)
     models = {
-        p: resolve(str(getattr(params, p)), base_dir=Path.cwd())
-        for p in model_param_names(cls.Params)
+        p: resolve(ref.reference, base_dir=Path.cwd()) for p, ref in cls.model_refs(params).items()
     }
     metric = cls(params=params, models=models)
     metric.prepare(references=[ex.references for ex in EXAMPLES])
@@ -50,6 +49,14 @@ def params_here(name: str, request: pytest.FixtureRequest) -> dict[str, Any]:
     tiny = {"nli": "tiny_nli", "bartscore": "tiny_bart", "toxicity": "tiny_toxic"}
     if name in tiny:
         return {"model": str(request.getfixturevalue(tiny[name]))}
+    twins = {"lm_judge": ("smollm2", {}), "spans": ("lettucedetect", {})}
+    twins["rubric"] = ("prometheus", {"recipe": "prometheus-2", "max_new_tokens": 4})
+    if name in twins:
+        twin, extra = twins[name]
+        return {"model": str(request.getfixturevalue("twin")(twin)), **extra}
+    if name == "cascade":  # ROUGE-L first, exact match inside the band
+        small = {"name": "rouge", "score": "rougeL"}
+        return {"small": small, "large": {"name": "exact_match"}, "escalate": [0.2, 0.8]}
     if name == "evaluate":
         return {"script": str(EVALUATE_MODULES / "word_f1.py")}
     return {}

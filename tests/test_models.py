@@ -9,6 +9,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -88,7 +89,28 @@ def test_available_lists_bundled_and_cached_models(hub_cache: dict[str, Path]) -
         "BertForSequenceClassification: classifier, labels CONTRADICTION, Entailment, neutral "
         "(nli, toxicity)"
     )
-    assert "encoder-decoder (bartscore)" in entries["tiny-org/tiny-bart"].kind
+    assert "encoder-decoder (bartscore, lm_judge)" in entries["tiny-org/tiny-bart"].kind
+
+
+def test_models_shows_the_recipe_a_known_hub_model_gets(
+    hub_cache: dict[str, Path], twin: Any
+) -> None:
+    from judge.metrics.tiny import install_in_hf_cache
+
+    cache = Path(os.environ["HF_HUB_CACHE"])
+    for repo, name in [
+        ("meta-llama/Llama-Guard-3-1B", "llama_guard_3"),
+        ("lytang/MiniCheck-Flan-T5-Large", "flan_t5"),
+    ]:
+        install_in_hf_cache(folder=twin(name), repo_id=repo, cache_dir=cache)
+    entries = {e.reference: e for e in hub.available()}
+    assert entries["meta-llama/Llama-Guard-3-1B"].kind == (
+        "LlamaForCausalLM: decoder (lm_judge, rubric); recipe llama-guard-3 (toxicity)"
+    )
+    assert entries["lytang/MiniCheck-Flan-T5-Large"].kind.endswith(
+        "; recipe minicheck-flan-t5-large (nli)"
+    )
+    assert "recipe" not in entries["tiny-org/tiny-nli"].kind
 
 
 def test_models_command_lists_them(
@@ -189,3 +211,19 @@ def test_pull_suite_fetches_the_models_the_suite_lacks(
     assert result.exit_code == 0, result.output
     assert pulled == ["someone/toxic-model", "someone/bart@v1"]
     assert "pulled someone/toxic-model into" in result.output
+
+
+def test_a_gguf_file_is_a_model(tmp_path: Path) -> None:
+    from judge.models.locate import check_model_folder, custom_code
+
+    file = tmp_path / "m" / "tiny.Q4_0.gguf"
+    file.parent.mkdir()
+    file.write_bytes(b"GGUF" + bytes(60))
+    found = locate("m/tiny.Q4_0.gguf", base_dir=tmp_path)
+    assert found.path == file and found.origin == "file"
+    check_model_folder(found.path)  # a GGUF file holds config, tokenizer and weights
+    assert custom_code(found.path) is None
+    first = fingerprint(file)
+    file.write_bytes(b"GGUF" + bytes(61))
+    assert fingerprint(file) != first
+    assert "GGUF decoder" in hub.describe(file)

@@ -334,6 +334,24 @@ def test_deep_link_opens_an_item(tab: Tab, site: Path) -> None:
     page = tab.open(report(site), "#item=item-00020")
     assert page.locator('tr.row.open[data-id="item-00020"]').count() == 1
     assert page.locator("tr.detail article.output").count() == 3
+    # with its explanations: every output shows why, without a click
+    panels = page.locator("tr.detail article.output .why-panel:not([hidden])")
+    panels.first.wait_for()
+    assert panels.count() == 3
+    assert page.locator('tr.detail button.why[aria-expanded="true"]').count() == 3
+    heading = page.locator("tr.detail .why-panel:not([hidden]) h5").first.text_content()
+    assert (heading or "").startswith("why: ")
+
+
+@pytest.mark.parametrize("fragment", ["#item=%", "#item=%E0%A4%A", "#item=%zz", "#item="])
+def test_a_malformed_item_link_opens_nothing_and_throws_nothing(
+    tab: Tab, site: Path, fragment: str
+) -> None:
+    page = tab.open(report(site), fragment)  # the tab fixture fails on any page error
+    assert page.locator("tr.row.open").count() == 0
+    page.evaluate("location.hash = '#item=%25'")  # and on a later change of the address
+    page.wait_for_timeout(100)
+    assert page.locator("tr.row.open").count() == 0
 
 
 def test_scatter_states_the_correlation_of_what_it_draws(tab: Tab, site: Path) -> None:
@@ -498,6 +516,64 @@ def test_real_nli_and_toxicity_evidence_and_skipped_outputs(
     assert mute.locator("button.why").count() == 0
     assert mute.locator("header .tag.warn").inner_text() == "not scored: empty output"
     assert mute.locator("td.sc").all_inner_texts() == ["–"] * 5  # nli 2, nli_ref 2, toxicity
+    assert t.errors == [] and page.evaluate("window.__violations") == []
+    t.close()
+
+
+@pytest.mark.model
+def test_generative_and_span_judges_explain_themselves(
+    browser: Any, make_suite: Any, tmp_path: Path, twin: Any
+) -> None:
+    """lm_judge, a guard recipe, rubric and spans on twins: their evidence drives the views;
+    the unsupported spans are marked in the output, hostile text stays text."""
+    from judge.pipeline import evaluate
+
+    hostile = HOSTILE[1] + " The plan costs fifteen dollars per user."
+    items = [
+        {
+            "id": f"q{i}",
+            "prompt": "What does the team plan cost?",
+            "source": "The team plan costs fifteen dollars per user per month.",
+        }
+        for i in range(1, 3)
+    ]
+    suite = make_suite(
+        items=items,
+        outputs={"a": [hostile, "It is free."], "b": ["Fifteen dollars.", "No idea."]},
+        metrics=[
+            {"name": "lm_judge", "params": {"model": str(twin("smollm2"))}},
+            {"name": "toxicity", "params": {"model": str(twin("qwen3guard")),
+                                            "recipe": "qwen3guard-gen", "category_threshold": 0}},
+            {"name": "rubric", "params": {"model": str(twin("prometheus")),
+                                          "recipe": "prometheus-2", "max_new_tokens": 6}},
+            {"name": "spans", "params": {"model": str(twin("lettucedetect"))}},
+        ],
+        gates=["spans <= 1"],
+    )  # fmt: skip
+    outcome = evaluate(suite_path=suite, out_dir=tmp_path / "out", store_path=tmp_path / "j.db")
+    t = Tab(browser)
+    page = t.open(outcome.out_dir / "report.html")
+    page.locator('#item-body tr.row[data-id="q1"] button.toggle').click()
+    card = page.locator('tr.detail article.output[data-system="a"]')
+    doc = evidence(page.content(), 0)["d"]["a"]
+    card.locator('button.why[data-why="spans"]').click()
+    marks = card.locator(".explain.spans mark").all_inner_texts()
+    assert marks == [s["text"] for s in doc["spans"]["spans"]] and marks
+    assert card.locator(".explain.spans ol.spans > li").count() == len(marks)
+    shot(card, "why-spans")
+    card.locator('button.why[data-why="lm_judge"]').click()
+    probs = doc["lm_judge"]["probabilities"]
+    names = card.locator(".explain.lm_judge .probs > span:nth-child(3n+1)").all_inner_texts()
+    assert names == list(probs) == ["Yes", "No"]
+    card.locator('button.why[data-why="toxicity"]').click()
+    assert "qwen3guard-gen" in card.locator(".explain.toxicity").inner_text()
+    assert "categories named:" in card.locator(".explain.toxicity").inner_text()
+    card.locator('button.why[data-why="rubric"]').click()
+    scores = card.locator(".explain.rubric .probs > span:nth-child(3n+1)").all_inner_texts()
+    assert scores == ["1", "2", "3", "4", "5"]
+    assert card.locator(".explain.rubric p.text").inner_text() == doc["rubric"]["feedback"]
+    shot(card, "why-generative-and-spans")
+    assert page.locator("main img, main [onerror]").count() == 0
     assert t.errors == [] and page.evaluate("window.__violations") == []
     t.close()
 

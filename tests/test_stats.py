@@ -132,23 +132,16 @@ def test_permutation_p_tolerates_rounding_on_large_scales() -> None:
     assert stats.paired_permutation_p(diffs, alternative="greater") == pytest.approx(1 / 1024)
 
 
-def test_bootstrap_p_matches_the_percentile_interval() -> None:
+def test_mean_test_p_is_students_one_sided_t_test() -> None:
+    from scipy.stats import ttest_1samp
+
     rng = np.random.default_rng(3)
     values = rng.normal(0.70, 0.05, size=60)
-    low, high = stats.bootstrap_ci(values, seed=1, resamples=2000, confidence=0.90)
-    # one-sided 5% test against a bound equals the two-sided 90% interval excluding it
-    below_ci = stats.bootstrap_p(
-        values, bound=high + 0.001, alternative="less", seed=1, resamples=2000
-    )
-    inside = stats.bootstrap_p(
-        values, bound=values.mean(), alternative="less", seed=1, resamples=2000
-    )
-    assert below_ci < 0.05 < inside
-    above = stats.bootstrap_p(
-        values, bound=low - 0.001, alternative="greater", seed=1, resamples=2000
-    )
-    assert above < 0.05
-    assert stats.bootstrap_p([], bound=0.5, alternative="less") == 1.0
+    for bound, side in ((0.72, "less"), (0.69, "greater"), (0.70, "less")):
+        expected = ttest_1samp(values, bound, alternative=side).pvalue
+        got = stats.mean_test_p(values, bound=bound, alternative=side)  # type: ignore[arg-type]
+        assert got == pytest.approx(expected, rel=1e-9)
+    assert stats.mean_test_p([], bound=0.5, alternative="less") == 1.0
 
 
 def test_binomial_and_z_tests() -> None:
@@ -160,7 +153,7 @@ def test_binomial_and_z_tests() -> None:
         stats.binomial_p(11, 10, rate=0.5, alternative="less")
     assert stats.z_test_p(-1.959963984540054, se=1.0) == pytest.approx(0.05)
     assert stats.z_test_p(-1.6448536269514722, se=1.0, alternative="less") == pytest.approx(0.05)
-    assert stats.z_test_p(0.3, se=0.0, alternative="greater") == 0.0
+    assert stats.z_test_p(0.3, se=0.0, alternative="greater") == 1.0  # no spread: no test
     assert stats.z_test_p(0.0, se=0.0) == 1.0
 
 
@@ -221,8 +214,8 @@ def test_p_values_below_the_monte_carlo_resolution_survive_a_large_family() -> N
     noise = rng.normal(0, 0.05, size=80)
     mc = stats.paired_permutation_p(noise, resamples=2000, alternative="less")
     assert mc * 2001 == pytest.approx(round(mc * 2001))
-    far = stats.bootstrap_p(rng.normal(0.5, 0.05, 50), bound=0.8, alternative="less", resamples=500)
-    assert far < 1 / 501
+    far = stats.mean_test_p(rng.normal(0.5, 0.05, 50), bound=0.8, alternative="less")
+    assert far < 1e-30  # a t-test has no Monte Carlo floor
 
 
 @pytest.mark.parametrize("z", [-38.0, -9.0, -2.5, -0.3, 0.0, 1.2, 6.0, 37.5])

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from judge.errors import printable
 from judge.store.summary import BaselineSection, GateCheck, GateVerdict, Summary
 
 
@@ -29,37 +30,43 @@ def counts(results: Sequence[GateVerdict]) -> dict[str, int]:
 
 
 def gate_lines(results: Sequence[GateVerdict]) -> list[str]:
-    """One line per gate; under a gate that did not pass, one line per system that did not."""
+    """One line per gate; under a gate that did not pass, one line per system that did not.
+    Text from the suite or its data is :func:`printable`: each entry is exactly one line."""
     lines = []
     for r in results:
-        lines.append(f"{verdict_word(r)} {r.gate}")
+        lines.append(f"{verdict_word(r)} {printable(r.gate)}")
         if r.passed and not r.skipped:
             continue
         shown = [c for c in r.checks if not c.passed or c.skipped]
         reasons = {c.detail for c in shown}
         if len(shown) > 1 and len(reasons) == 1 and all(c.skipped for c in shown):
-            lines.append(f"     {reasons.pop()}")  # one reason for every system
+            lines.append(f"     {printable(reasons.pop())}")  # one reason for every system
         else:
-            lines += [f"     {c.system}: {c.detail}" for c in shown]
+            lines += [f"     {printable(c.system)}: {printable(c.detail)}" for c in shown]
         if not r.checks:
-            lines.append(f"     {r.detail}")
+            lines.append(f"     {printable(r.detail)}")
     return lines
 
 
 def plain_summary(summary: Summary, *, report: Path | str | None) -> str:
     """The terse text CI logs show: gates, what failed with its numbers, baseline, verdict."""
-    results = summary.gates
-    lines = gate_lines(results)
+    lines = gate_lines(summary.gates)
     if summary.baseline is not None:
-        lines.append("baseline: " + baseline_line(summary.baseline))
+        lines.append("baseline: " + printable(baseline_line(summary.baseline)))
+    lines.append(verdict_line(summary, report=report))
+    return "\n".join(lines)
+
+
+def verdict_line(summary: Summary, *, report: Path | str | None) -> str:
+    """The last line: ``passed|FAILED · suite · N gates: ... · report: PATH``."""
+    results = summary.gates
     n = counts(results)
     verdict = "passed" if summary.passed else "FAILED"
     tally = f"{len(results)} gates: {n['PASS']} passed, {n['FAIL']} failed"
     for word, name in (("WARN", "warned"), ("SKIP", "skipped")):
         tally += f", {n[word]} {name}" if n[word] else ""
     tail = f" · report: {report}" if report is not None else ""
-    lines.append(f"{verdict} · {summary.suite} · {tally}{tail}")
-    return "\n".join(lines)
+    return printable(f"{verdict} · {summary.suite} · {tally}{tail}")
 
 
 def baseline_line(base: BaselineSection) -> str:
@@ -105,14 +112,14 @@ def github_annotations(
         if r.passed:
             continue
         level = "error" if r.severity == "fail" else "warning"
-        props = [f"title={_escape_property(f'judge gate failed: {r.gate}')}"]
+        props = [f"title={_escape_property(printable(f'judge gate failed: {r.gate}'))}"]
         if suite_file is not None:
             props.insert(0, f"file={_escape_property(_workspace_relative(suite_file))}")
             line = lines[index] if index < len(lines) else None
             if line is not None:
                 props.insert(1, f"line={line}")
         failing = [f"{c.system}: {c.detail}" for c in r.checks if not c.passed]
-        message = "; ".join(failing) or r.detail
+        message = printable("; ".join(failing) or r.detail)
         commands.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
     return commands
 
@@ -128,8 +135,23 @@ def _workspace_relative(path: Path | str) -> str:
     return Path(path).as_posix()
 
 
+# Inline markup of GitHub's markdown: code, emphasis, links and images, tables, strikethrough,
+# emoji (:name:), mentions (@), math ($), issue references (#1), footnotes ([^1]), escapes.
+_MARKUP = "\\`*_[]!|~:@$#^"
+_MARKDOWN = {c: "\\" + c for c in _MARKUP} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
 def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """``text`` as inert markdown on one line (a table cell, a heading): control characters
+    shown as escapes (:func:`printable`: no line break or carriage return, so no block such as
+    a heading can start), HTML's ``<``, ``>`` and ``&`` as entities (no tag, no entity), and
+    every character of inline markup backslash-escaped; GitHub shows the text as it is."""
+    return "".join(_MARKDOWN.get(c, c) for c in printable(str(text)))
+
+
+def _code(text: Any) -> str:
+    """``text`` in a code font, inert (a backtick code span could be closed by the text)."""
+    return f"<code>{_cell(text)}</code>"
 
 
 def _num(value: Any, spec: str = ".3f") -> str:
@@ -142,7 +164,7 @@ def markdown_summary(summary: Summary, *, report: Path | str | None) -> str:
     ok = summary.passed
     verdict = "passed" if ok else "FAILED"
     out = [f"### {'✅' if ok else '❌'} judge · {_cell(summary.suite)} · {verdict}", ""]
-    meta = f"run `{summary.run_id}` · {len(summary.systems)} systems · "
+    meta = f"run {_code(summary.run_id)} · {len(summary.systems)} systems · "
     meta += f"{summary.n_items} items"
     if summary.baseline is not None:
         meta += f" · baseline: {_cell(baseline_line(summary.baseline))}"
@@ -155,13 +177,13 @@ def markdown_summary(summary: Summary, *, report: Path | str | None) -> str:
                 icon = icons[verdict_word(r, c)]
                 system = c.system if c is not None else ""
                 numbers = c.detail if c is not None else r.detail
-                out.append(f"| {icon} | `{_cell(r.gate)}` | {_cell(system)} | {_cell(numbers)} |")
+                out.append(f"| {icon} | {_code(r.gate)} | {_cell(system)} | {_cell(numbers)} |")
         out.append("")
     out += _means_table(summary)
     if summary.baseline is not None:
         out += _baseline_table(summary.baseline)
     if report is not None:
-        out += [f"Report: `{report}` (in the run's artifact)", ""]
+        out += [f"Report: {_code(report)} (in the run's artifact)", ""]
     return "\n".join(out) + "\n"
 
 

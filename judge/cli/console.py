@@ -33,11 +33,19 @@ def plain(text: object) -> Text:
     return Text(printable(str(text)))
 
 
+def print_table(console: Console, title: Text, table: Table) -> None:
+    """A table under its title; the title (text from the suite: its name, item ids) on one line
+    of its own that is never wrapped, so that none of that text can start a line."""
+    console.print(title, soft_wrap=True)
+    console.print(table)
+
+
+def results_title(summary: Summary) -> Text:
+    return plain(f"{summary.suite} · run {summary.run_id} · mean (95% CI)")
+
+
 def results_table(summary: Summary) -> Table:
-    table = Table(
-        title=f"{safe(summary.suite)} · run {safe(summary.run_id)} · mean (95% CI)",
-        title_justify="left",
-    )
+    table = Table()
     table.add_column("score")
     for system in summary.systems:
         table.add_column(safe(system), justify="right")
@@ -89,21 +97,24 @@ def runs_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def print_gates(console: Console, results: Sequence[GateVerdict]) -> None:
-    """Each gate's verdict; under a gate that did not pass, the systems that did not."""
+    """Each gate's verdict; under a gate that did not pass, the systems that did not. One line
+    each, never wrapped (a wrap could start a line with text from the data)."""
     colours = {"PASS": "green", "FAIL": "red", "WARN": "yellow", "SKIP": "cyan"}
     for line in gate_lines(results):
         word = line.split(" ", 1)[0]
         text = plain(line)
         if word in colours:
             text.stylize(colours[word], 0, len(word))
-        console.print(text, highlight=False)
+        console.print(text, highlight=False, soft_wrap=True)
 
 
 def print_skipped(console: Console, summary: Summary) -> None:
     skipped = summary.skipped
     if skipped.count:
         per = ", ".join(f"{safe(s)}: {len(ids)}" for s, ids in skipped.items.items())
-        console.print(f"[yellow]skipped[/yellow] {skipped.count} empty outputs ({per})")
+        console.print(
+            f"[yellow]skipped[/yellow] {skipped.count} empty outputs ({per})", soft_wrap=True
+        )
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -119,13 +130,15 @@ def _interval(cell: Interval | None, spec: str = ".3f") -> str:
     return text
 
 
+def baseline_title(base: BaselineSection) -> Text:
+    kind = "paired by item" if base.paired else "means only, unpaired"
+    return plain(f"vs baseline · {baseline_line(base)} · {kind}")
+
+
 def baseline_table(base: BaselineSection) -> Table:
     """This run against the baseline run: the paired difference of every score and system that
     changed (unchanged ones are counted in the caption)."""
-    kind = "paired by item" if base.paired else "means only, unpaired"
-    table = Table(
-        title=plain(f"vs baseline · {baseline_line(base)} · {kind}"), title_justify="left"
-    )
+    table = Table()
     for column in ("score", "system", "baseline", "this run", "Δ (95% CI)", "p", "n"):
         table.add_column(column, justify="left" if column in ("score", "system") else "right")
     unchanged = 0
@@ -152,16 +165,20 @@ def baseline_table(base: BaselineSection) -> Table:
     return table
 
 
-def calibration_table(cal: Calibration) -> Table:
-    """The judge card: agreement of every score with the human labels."""
+def calibration_title(cal: Calibration) -> Text:
     labels = cal.labels
+    assert labels is not None  # a card is made from labels
     positive = labels.positive_from
     kind = labels.kind + (f", positive from {positive:g}" if positive is not None else "")
-    title = (
+    return plain(
         f"judge card · labels '{labels.column}' ({kind}; {labels.n} labels) from "
         f"{labels.source} · [95% CI]; ▼ lower is better, sign flipped"
     )
-    table = Table(title=plain(title), title_justify="left")
+
+
+def calibration_table(cal: Calibration) -> Table:
+    """The judge card: agreement of every score with the human labels."""
+    table = Table()
     columns = ("score", "n", "Spearman", "Kendall", "Pearson", "ROC-AUC", "best threshold")
     for column in (*columns, "system order"):
         table.add_column(column, justify="left" if column == "score" else "right")
@@ -231,7 +248,9 @@ def metric_catalogue(metrics: list[type[Metric]]) -> list[dict[str, Any]]:
         params = []
         fields = sorted(cls.Params.model_fields.items(), key=lambda kv: kv[0] not in model_params)
         for name, info in fields:
-            default = info.get_default(call_default_factory=True)
+            default = (
+                "(required)" if info.is_required() else info.get_default(call_default_factory=True)
+            )
             params.append(
                 {
                     "name": name,

@@ -1,8 +1,9 @@
 """The ``judge`` command line. Commands parse their options and delegate.
 
 Exit codes: 0 every gate passed; 1 a gate failed; 2 the user's input is wrong (one message, no
-traceback); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the scores computed so far are
-stored and the same command resumes; anything else is a bug.
+traceback); 3 an unexpected error, a bug (one line naming the file its traceback went to);
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM): the scores computed so far are stored and
+the same command resumes.
 """
 
 from __future__ import annotations
@@ -11,70 +12,40 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
 from judge._version import __version__
+from judge.cli import workflow
+from judge.cli.authoring import import_group, init_command
+from judge.cli.exits import (
+    EXIT_GATE_FAILED,
+    F,
+    interrupted,
+    terminate,
+    user_errors,
+)
+from judge.cli.failures import crashed, stdout_closed
 from judge.errors import UserError, printable
-from judge.metrics.base import MetricError
 
 if TYPE_CHECKING:
     from judge.store.sqlite import Store
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_GATE_FAILED = 1
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 128 + signal.SIGINT
-EXIT_TERMINATED = 128 + signal.SIGTERM
 _OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 # Whether the user's own environment asked for offline mode (main() sets it for everyone else).
 _user_offline = False
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that it stops as cleanly as on Ctrl-C."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
-def interrupted(exc: KeyboardInterrupt) -> None:
-    """Say what an interrupt left behind and exit 130 (Ctrl-C) or 143 (SIGTERM)."""
-    terminated = isinstance(exc, Terminated)
-    click.echo(
-        f"{'terminated' if terminated else 'interrupted'}: the scores computed so far are "
-        "stored; run the same command again to resume",
-        err=True,
-    )
-    sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
-
-
-def user_errors(func: F) -> F:
-    """Print a user error as one line on stderr and exit 2; never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (UserError, MetricError) as exc:
-            click.echo(f"error: {printable(str(exc))}", err=True)
-            sys.exit(EXIT_USER_ERROR)
-        except KeyboardInterrupt as exc:
-            interrupted(exc)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="judge")
 def cli() -> None:
     """Small models as judges of LLM outputs: score suites, gate CI, render reports."""
+
+
+cli.add_command(init_command)
+cli.add_command(import_group)
 
 
 def _store_option(func: F) -> F:
@@ -121,7 +92,8 @@ def _out_option(func: F) -> F:
     metavar="local|ray",  # checked by the engine, so a wrong name is one line, exit 2
     default="local",
     show_default=True,
-    help="where judges run: this process, or a Ray cluster (pip install 'judge-harness[ray]')",
+    help="where judges run: this process, or a Ray cluster (the ray extra: pip install -e "
+    "'.[ray]' in judge's clone)",
 )
 @click.option(
     "--address",
@@ -161,6 +133,7 @@ def eval_command(
         allow_judge_change=allow_judge_change,
         engine=engine,
         address=address,
+        writes={"--junit": junit},
     )
     publish(outcome, junit=junit)
     if not outcome.passed:
@@ -204,12 +177,15 @@ def calibrate_command(
     """Meta-evaluate SUITE's judges against human labels: a judge card per score.
 
     Spearman, Kendall and Pearson correlations with bootstrap CIs; for binary labels (or
-    --positive-from) ROC-AUC and the best threshold. The card goes into summary.json
-    ("calibration") and the report.
+    --positive-from) ROC-AUC and the best threshold. For each cascade, the escalation band
+    that reaches its target agreement (with the labels, or the large judge on its audit
+    sample) and the curve of agreement against the share escalated. All of it goes into
+    summary.json ("calibration") and the report.
     """
     from rich.console import Console
 
     from judge.cli import console as show
+    from judge.cli.spending import band_table, band_title
     from judge.pipeline import evaluate
     from judge.run.progress import make_progress
     from judge.suite.human_labels import LabelsRequest
@@ -227,10 +203,15 @@ def calibrate_command(
         click.echo(json.dumps(calibration.to_json(), indent=2))
         return
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-    out.print(show.calibration_table(calibration))
-    out.print(show.calibration_within_table(calibration))
+    if calibration.labels is not None:
+        show.print_table(
+            out, show.calibration_title(calibration), show.calibration_table(calibration)
+        )
+        out.print(show.calibration_within_table(calibration))
+    for label, band in calibration.cascades.items():
+        show.print_table(out, band_title(label, band), band_table(band))
     show.print_skipped(out, outcome.summary)
-    click.echo(f"report: {printable(str(outcome.out_dir / 'report.html'))}")
+    click.echo(f"report: {printable(str(outcome.report))}")
 
 
 @cli.command("runs")
@@ -342,18 +323,25 @@ def report_command(
     force: bool,
 ) -> None:
     """Render the report of a stored RUN (a run id or 'latest') from the store alone."""
-    from judge.paths import check_target
+    from judge.paths import check_distinct, check_target
     from judge.reports.history import open_store, write_index
     from judge.reports.outputs import write_run_files
 
     if (run is None) == (not index):
         raise click.UsageError("give a RUN (a run id or 'latest') or --index, not both")
     check_target(out_dir, option="--out", folder=True)
+    check_distinct(inputs=[], outputs={"--store": store_path}, out=out_dir)
     store = open_store(store_path)
     try:
         if index:
-            page, rendered = write_index(store=store, out_dir=out_dir, suite=suite, force=force)
-            click.echo(printable(f"rendered {len(rendered)} run(s); index: {page}"))
+            done = write_index(store=store, out_dir=out_dir, suite=suite, force=force)
+            for run_id, why in done.failed.items():
+                click.echo(
+                    f"warning: run {printable(run_id)}: its report cannot be rendered "
+                    f"({printable(why)}); it is listed without one",
+                    err=True,
+                )
+            click.echo(printable(f"rendered {len(done.rendered)} run(s); index: {done.page}"))
             return
         assert run is not None
         run_id = _stored_run_id(store, run, suite=suite)
@@ -441,8 +429,9 @@ def _missing_hub_models(suite: Path) -> list[str]:
     loaded = load_suite(suite)
     found = []
     for cfg in loaded.metrics:
+        refs = cfg.cls.model_refs(cfg.params)
         for param, err in cfg.missing.items():
-            reference = str(getattr(cfg.params, param))
+            reference = refs[param].reference
             if not is_hub_id(reference):
                 raise UserError(f"cannot pull '{reference}': not a hub id", where=err.where)
             found.append(reference)
@@ -459,8 +448,19 @@ def main() -> None:
         os.environ.setdefault(name, "1")
     # The process never forks after tokenizing; saying so silences the tokenizers' warning.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
+    workflow.install()  # on GitHub Actions: no line from the data can be a workflow command
     try:
         cli()
     except KeyboardInterrupt as exc:  # before or after a command's own handler
         interrupted(exc)
+    except BrokenPipeError:
+        stdout_closed()
+        sys.exit(0)
+    except Exception as exc:  # outside any command: click itself, or start-up
+        crashed(exc)
+    finally:
+        try:
+            workflow.finish()
+        except OSError:
+            stdout_closed()

@@ -1,4 +1,9 @@
-"""Where a run's verdict goes: the terminal or CI log, JUnit XML, GitHub Actions."""
+"""Where a run's verdict goes: JUnit XML, the GitHub step summary, the terminal or CI log.
+
+The files come first (the run's own files are written before this), then the console: a reader
+that closes stdout early (``judge eval ... | head -1``) loses only lines of the log, never a
+file, and the command still exits with the gates' code.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,11 @@ import click
 from rich.console import Console
 
 from judge.cli import console as show
-from judge.cli.ci_output import github_annotations, markdown_summary, plain_summary
+from judge.cli import workflow
+from judge.cli.ci_output import github_annotations, markdown_summary, verdict_line
+from judge.cli.failures import stdout_closed
 from judge.cli.junit import write_junit
+from judge.cli.spending import print_spending
 from judge.errors import printable
 
 if TYPE_CHECKING:
@@ -21,19 +29,10 @@ if TYPE_CHECKING:
 
 
 def publish(outcome: Outcome, *, junit: Path | None = None) -> None:
-    """Print the results, the comparison with the baseline and the gates; write JUnit XML; on
-    GitHub Actions append a markdown step summary and print annotations for failing gates."""
-    summary, report = outcome.summary, outcome.out_dir / "report.html"
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-    out.print(show.results_table(summary))
-    if summary.baseline is not None:
-        out.print(show.baseline_table(summary.baseline))
-    for note in outcome.notes:
-        click.secho(f"note: {printable(note)}", fg="yellow")
-    show.print_gates(out, outcome.gates)
-    show.print_skipped(out, summary)
-    *_, verdict = plain_summary(summary, report=report).splitlines()
-    click.secho(printable(verdict), fg="green" if outcome.passed else "red", bold=True)
+    """Write JUnit XML; on GitHub Actions append a markdown step summary; print the results,
+    the comparison with the baseline and the gates, and (on Actions) annotations for failing
+    gates. A closed stdout ends the printing quietly."""
+    summary, report = outcome.summary, outcome.report
     if junit is not None:
         write_junit(
             path=junit,
@@ -49,16 +48,42 @@ def publish(outcome: Outcome, *, junit: Path | None = None) -> None:
         )
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
-        _github(outcome, Path(step_summary), report=report)
+        _step_summary(outcome, Path(step_summary), report=report)
+    try:
+        _print(outcome, report=report)
+        if workflow.on_github():
+            for command in github_annotations(
+                outcome.gates, suite_file=outcome.suite.path, lines=outcome.suite.gate_lines
+            ):
+                workflow.emit(command)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
 
 
-def _github(outcome: Outcome, step_summary: Path, *, report: Path) -> None:
-    for command in github_annotations(
-        outcome.gates, suite_file=outcome.suite.path, lines=outcome.suite.gate_lines
-    ):
-        click.echo(command)
+def _print(outcome: Outcome, *, report: Path) -> None:
+    summary = outcome.summary
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    show.print_table(out, show.results_title(summary), show.results_table(summary))
+    if summary.baseline is not None:
+        show.print_table(
+            out, show.baseline_title(summary.baseline), show.baseline_table(summary.baseline)
+        )
+    for note in outcome.notes:
+        click.secho(f"note: {printable(note)}", fg="yellow")
+    print_spending(out, summary)
+    show.print_gates(out, outcome.gates)
+    show.print_skipped(out, summary)
+    verdict = verdict_line(summary, report=report)
+    click.secho(verdict, fg="green" if outcome.passed else "red", bold=True)
+
+
+def _step_summary(outcome: Outcome, step_summary: Path, *, report: Path) -> None:
     try:
         with step_summary.open("a", encoding="utf-8") as fh:
             fh.write(markdown_summary(outcome.summary, report=report))
     except OSError as exc:
-        click.echo(f"warning: cannot append to GITHUB_STEP_SUMMARY ({exc.strerror})", err=True)
+        click.echo(
+            f"warning: cannot append to GITHUB_STEP_SUMMARY ({printable(str(exc.strerror))})",
+            err=True,
+        )

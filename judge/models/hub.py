@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from judge.errors import UserError
+from judge.metrics import recipes
 from judge.metrics.hf import read_config
 from judge.metrics.labels import config_labels
+from judge.models import bundled
 from judge.models import locate as models
 
 # Weights in formats no judge loads (TensorFlow, Flax, ONNX, ...) are not fetched.
@@ -47,20 +49,36 @@ class ModelEntry:
         }
 
 
-def describe(path: Path) -> str:
-    """What a model folder holds and which judges read it, from its ``config.json``."""
+def describe(path: Path, *, reference: str = "") -> str:
+    """What a model holds and which judges read it (and with which recipe), from its config."""
+    kind = _kind(path)
+    config = read_config(path) or {}
+    recipe = recipes.describe(reference, name_or_path=str(config.get("_name_or_path") or ""))
+    return f"{kind}; {recipe}" if recipe else kind
+
+
+def _kind(path: Path) -> str:
+    if path.is_file() and path.suffix.lower() == ".gguf":
+        return "GGUF decoder (lm_judge, rubric, generative recipes of nli and toxicity)"
     config = read_config(path)
     if config is None:
         return "no config.json"
-    arch = ", ".join(config.get("architectures") or []) or str(config.get("model_type", "?"))
+    architectures = [str(a) for a in config.get("architectures") or []]
+    arch = ", ".join(architectures) or str(config.get("model_type", "?"))
     if config.get("is_encoder_decoder"):
-        return f"{arch}: encoder-decoder (bartscore)"
-    if any(a.endswith("ForSequenceClassification") for a in config.get("architectures") or []):
+        return f"{arch}: encoder-decoder (bartscore, lm_judge)"
+    if any(a.endswith("ForSequenceClassification") for a in architectures):
         return f"{arch}: classifier, labels {', '.join(config_labels(config))} (nli, toxicity)"
+    if any(a.endswith("ForTokenClassification") for a in architectures):
+        return f"{arch}: token classifier (spans)"
+    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
+        return f"{arch}: decoder (lm_judge, rubric)"
     return f"{arch} (bertscore, similarity)"
 
 
 def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
@@ -71,14 +89,23 @@ def available() -> list[ModelEntry]:
         by_target.setdefault(target, []).append(name)
     entries = []
     for target, names in by_target.items():
-        module = target.split(":")[0]
+        module = bundled.PROVIDERS.get(target, (target.split(":")[0], ""))[0]
         origin = f"bundled:{models.BUNDLED_PACKAGES.get(module, module)}"
         also = f"; also named {', '.join(names[1:])}" if len(names) > 1 else ""
         if importlib.util.find_spec(module) is None:
             entries.append(ModelEntry(names[0], origin, None, "package not installed", 0))
             continue
-        path = models.locate(names[0], base_dir=Path.cwd()).path
-        entries.append(ModelEntry(names[0], origin, path, describe(path) + also, _size(path)))
+        if target in bundled.PROVIDERS:  # a GGUF file, perhaps not joined yet: nothing is built
+            found = bundled.peek(target)
+            if found is None:
+                kind = "GGUF decoder, joined from its packages on first use" + also
+                entries.append(ModelEntry(names[0], origin, None, kind, 0))
+                continue
+            path = found
+        else:
+            path = models.locate(names[0], base_dir=Path.cwd()).path
+        kind = describe(path, reference=names[0]) + also
+        entries.append(ModelEntry(names[0], origin, path, kind, _size(path)))
     return entries + _cached()
 
 
@@ -101,7 +128,8 @@ def _cached() -> list[ModelEntry]:
             ] or [f"{repo.repo_id}@{rev.commit_hash}"]
             path = Path(rev.snapshot_path)
             for name in names:
-                entries.append(ModelEntry(name, "hf-cache", path, describe(path), rev.size_on_disk))
+                kind = describe(path, reference=name)
+                entries.append(ModelEntry(name, "hf-cache", path, kind, rev.size_on_disk))
     return entries
 
 

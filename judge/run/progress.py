@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Any, Protocol, TextIO
 
+from judge.errors import printable
+
 
 class Progress(Protocol):
     def start(self, label: str, *, total: int, cached: int) -> None: ...
@@ -39,7 +41,7 @@ class PlainProgress:
         self.label, self.total, self.done, self.t0, self.last = "", 0, 0, 0.0, 0.0
 
     def start(self, label: str, *, total: int, cached: int) -> None:
-        self.label, self.total, self.done = label, total, 0
+        self.label, self.total, self.done = printable(label), total, 0
         self.t0 = self.last = time.perf_counter()
         print(f"{label}: {total} to score, {cached} cached", file=self.stream, flush=True)
 
@@ -91,7 +93,9 @@ class RichProgress:
     def start(self, label: str, *, total: int, cached: int) -> None:
         if self._task is None:
             self._bar.start()
-        desc = f"{label} ({cached} cached)" if cached else label
+        from rich.markup import escape
+
+        desc = escape(printable(label)) + (f" ({cached} cached)" if cached else "")
         self._task = self._bar.add_task(desc, total=max(total, 1) if total else 1, rate="")
         if not total:
             self._bar.update(self._task, completed=1, rate="all cached")

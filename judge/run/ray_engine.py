@@ -11,8 +11,9 @@ past that (the node is gone, or the actor keeps dying) the driver sends the batc
 held to another actor, starting a replacement on a live node, at most ``replacements`` times per
 metric. Scores are a pure function of the batch, so the run ends with the same scores.
 
-Every node needs the same Python environment as the driver (``pip install 'judge-harness[ray]'``
-and the same versions) and the models the suite names, at the same path or resolvable by name.
+Every node needs the same Python environment as the driver (``pip install -e '.[ray]'`` in
+judge's clone, the same versions) and the models the suite names, at the same path or
+resolvable by name.
 """
 
 from __future__ import annotations
@@ -121,7 +122,10 @@ class RayEngine:
         try:
             import ray
         except ImportError:
-            raise UserError("--engine ray needs Ray: pip install 'judge-harness[ray]'") from None
+            raise UserError(
+                "--engine ray needs Ray: pip install -e '.[ray]' in judge's clone (or pip install "
+                "'ray>=2.40')"
+            ) from None
         self.ray: Any = ray
         self.depth = depth
         self.replacements = replacements

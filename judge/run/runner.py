@@ -1,42 +1,30 @@
-"""The runner: plan work units, skip what the cache holds, score the rest in batches, store it.
+"""The runner: build every judge, then score its units through the store (:mod:`judge.run.units`).
 
-A work unit is (metric, system, item). Its cache key is built from the judge's fingerprint and
-the texts the metric reads, so units with equal inputs (the same output from two systems, an
-unchanged output between runs) share one score, computed once. Units to compute are handed to
-the metric in item order, so one batch carries every system's output for the same items and a
-metric can do reference-side work once for all of them.
+A cascade's two judges are run by :mod:`judge.run.cascade`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from judge.errors import UserError
 from judge.metrics import passes
-from judge.metrics.base import Example, Metric, MetricError
+from judge.metrics.base import Metric, MetricError
+from judge.metrics.cascade import Cascade
 from judge.models import locate as models
+from judge.run.cascade import run_cascade
 from judge.run.engine import Engine, LocalEngine
 from judge.run.job import MetricJob
 from judge.run.progress import NullProgress, Progress
+from judge.run.units import Tally, plan, score_units
 from judge.store.sqlite import Store
-from judge.store.summary import JudgeInfo, ModelInfo
+from judge.store.summary import JudgeInfo, ModelInfo, Usage
 from judge.suite.load import MetricConfig, Suite
 from judge.suite.schema import DEFAULT_BATCH
-
-
-@dataclass(frozen=True)
-class Unit:
-    system: str
-    item_id: str
-    key: str
-    example: Example
 
 
 @dataclass
@@ -47,49 +35,24 @@ class RunResult:
     cached: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # system -> item ids
     seconds: float = 0.0
+    usage: dict[str, Usage] = field(default_factory=dict)  # judges asking a server, by label
 
 
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
-def cache_key(judge: str, texts: dict[str, Any]) -> str:
-    """The cache key of one unit: the judge's fingerprint and the texts it reads."""
-    blob = json.dumps(texts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{judge}\x00{blob}".encode()).hexdigest()
-
-
-def plan(suite: Suite, metric: Metric, judge: str) -> list[Unit]:
-    """Every (system, item) unit of ``metric``, in item order, but skipped empty outputs."""
-    fields = metric.fields()
-    skipped = {(system, i) for system, ids in suite.skipped().items() for i in ids}
-    units = []
-    for item in suite.items:
-        for system in suite.systems:
-            if (system, item.id) in skipped:
-                continue
-            example = Example(
-                output=suite.outputs[system][item.id],
-                references=item.references,
-                source=item.source,
-                prompt=item.prompt,
-            )
-            units.append(
-                Unit(system, item.id, cache_key(judge, example.field_texts(fields)), example)
-            )
-    return units
-
-
 def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
     """Resolve and fingerprint the metric's models; the judge as data any engine can build."""
     resolved = {}
+    refs = cfg.cls.model_refs(cfg.params)
     for param in cfg.models:
-        reference = str(getattr(cfg.params, param))
+        reference = refs[param].reference
         try:
             resolved[param] = models.resolve(reference, base_dir=suite.base_dir, digests=store)
         except UserError as exc:
             raise UserError(
-                exc.message, where=f"{suite.path}: {cfg.yaml_path}.params.{param}"
+                exc.message, where=f"{suite.origin}: {cfg.yaml_path}.params.{param}"
             ) from None
     references = [item.references for item in suite.items]
     try:
@@ -97,7 +60,7 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
         metric.prepare(references=references)
         fingerprint = metric.fingerprint()
     except MetricError as exc:
-        raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
+        raise UserError(str(exc), where=f"{suite.origin}: {cfg.yaml_path}") from None
     return MetricJob(
         label=cfg.label,
         cls=cfg.cls,
@@ -109,19 +72,30 @@ def build_metric(cfg: MetricConfig, *, suite: Suite, store: Store) -> MetricJob:
 
 
 def judge_info(cfg: MetricConfig, metric: Metric, judge: str) -> JudgeInfo:
-    """Who scores under ``cfg``'s label: the summary's ``judges`` entry."""
+    """Who scores under ``cfg``'s label: the summary's ``judges`` entry (``device`` and
+    ``dtype`` as they resolved on this machine, as in the fingerprint)."""
+    return _info(metric, judge, scores=list(cfg.score_names()))
+
+
+def _info(metric: Metric, judge: str, *, scores: list[str]) -> JudgeInfo:
+    parts: dict[str, Metric] = getattr(metric, "parts", {})
+    params = metric.params.model_dump(mode="json")
+    if metric.placement is not None:
+        params["device"], params["dtype"] = metric.placement.device, metric.placement.dtype
     return JudgeInfo(
         metric=metric.name,
         fingerprint=judge,
         version=metric.version,
-        params=metric.params.model_dump(mode="json"),
+        params=params,
         higher_is_better=metric.higher_is_better,
-        scores=list(cfg.score_names()),
+        scores=scores,
         models={
             p: ModelInfo(reference=m.reference, origin=m.origin, fingerprint=m.fingerprint)
             for p, m in metric.models.items()
         },
-        libraries=metric.identity()["libraries"],
+        libraries=metric.identity().get("libraries", {}),
+        content_addressed=metric.content_addressed,
+        parts={role: _info(part, part.fingerprint(), scores=[]) for role, part in parts.items()},
     )
 
 
@@ -161,7 +135,7 @@ def run_suite(
     store.create_run(
         run_id=result.run_id,
         suite=suite.name,
-        suite_path=str(suite.path),
+        suite_path=suite.origin,
         suite_digest=suite.digest,
         info={
             "judges": {label: info.to_json() for label, info in result.judges.items()},
@@ -192,7 +166,7 @@ def run_suite(
 
 def _run_metrics(
     built: list[tuple[MetricConfig, Metric, MetricJob]],
-    wants: list[Any],
+    wants: list[object],
     suite: Suite,
     store: Store,
     result: RunResult,
@@ -201,7 +175,8 @@ def _run_metrics(
     engine: Engine,
 ) -> None:
     for (cfg, metric, job), want in zip(built, wants, strict=True):
-        computed, cached = _run_metric(
+        run_metric = run_cascade if isinstance(metric, Cascade) else _run_metric
+        tallies = run_metric(
             cfg,
             metric,
             job,
@@ -212,7 +187,11 @@ def _run_metrics(
             batch_size=batch_size,
             engine=engine,
         )
-        result.computed[cfg.label], result.cached[cfg.label] = computed, cached
+        result.computed[cfg.label] = sum(t.computed for t in tallies.values())
+        result.cached[cfg.label] = sum(t.cached for t in tallies.values())
+        for label, tally in tallies.items():
+            if tally.usage is not None:
+                result.usage[label] = tally.usage
         if isinstance(want, passes.Want):
             passes.finished(want)
 
@@ -228,33 +207,19 @@ def _run_metric(
     progress: Progress,
     batch_size: int,
     engine: Engine,
-) -> tuple[int, int]:
-    judge = job.fingerprint
-    units = plan(suite, metric, judge)
-    hits = store.cached_keys(u.key for u in units)
-    todo: dict[str, Example] = {}
-    for unit in units:
-        if unit.key not in hits:
-            todo.setdefault(unit.key, unit.example)
-    waiting = sum(1 for u in units if u.key in todo)
-    progress.start(cfg.label, total=len(todo), cached=len(units) - waiting)
-    keys = list(todo)
-    batches = (
-        (batch, [todo[k] for k in batch])
-        for batch in (keys[i : i + batch_size] for i in range(0, len(keys), batch_size))
+) -> dict[str, Tally]:
+    units = plan(suite, metric, job.fingerprint)
+    tally = score_units(
+        job,
+        metric,
+        units,
+        where=f"{suite.origin}: {cfg.yaml_path}",
+        store=store,
+        progress=progress,
+        batch_size=batch_size,
+        engine=engine,
     )
-    # each batch commits its scores to the cache as the engine hands them back, in order
-    try:
-        with contextlib.closing(engine.run(job=job, batches=batches)) as scored:
-            for batch, scores in scored:
-                store.put_cache(
-                    metric=cfg.label, judge=judge, scored=list(zip(batch, scores, strict=True))
-                )
-                progress.advance(len(batch))
-    except MetricError as exc:
-        raise UserError(str(exc), where=f"{suite.path}: {cfg.yaml_path}") from None
     # the run's rows, in plan order (item, then system), whether computed now or found cached
     rows = [(u.system, u.item_id, u.key) for u in units]
     store.put_run_scores(run_id=run_id, metric=cfg.label, rows=rows)
-    progress.finish()
-    return len(keys), len(units) - len(keys)
+    return {cfg.label: tally}

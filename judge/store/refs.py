@@ -16,15 +16,16 @@ checked summary and, when known, its per-item scores and outputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from judge.errors import UserError
 from judge.metrics.text import did_you_mean
 from judge.store.sqlite import RunRecord, Store
-from judge.store.summary import Summary
-from judge.store.tables import ScoreTable, read_scores_csv
+from judge.store.summary import ScoreCell, Summary
+from judge.store.tables import MAX_MAGNITUDE, ScoreTable, read_scores_csv
 
 RELATIVE = ("latest", "previous")
 
@@ -130,11 +131,91 @@ def load(ref: RunRef, *, store: Store) -> ResolvedRun:
             outputs=store.outputs(ref.run_id),
         )
     assert ref.path is not None
+    found = read_folder(ref)
+    return replace(found, in_store=store.run(found.summary.run_id) is not None)
+
+
+def read_folder(ref: RunRef) -> ResolvedRun:
+    """The run folder (or summary file) ``ref`` names, read and checked without a store: a
+    summary that is not one, a ``scores.csv`` that is not one, or the two not of one run
+    (:func:`check_folder`) is a :class:`UserError` naming the file and the field or row."""
+    assert ref.path is not None
     summary = Summary.read(ref.path)
     scores = ref.path.parent / "scores.csv"
-    in_store = store.run(summary.run_id) is not None
     table = read_scores_csv(scores) if scores.is_file() else None
-    return ResolvedRun(ref, summary, table, "path", str(ref.path), in_store=in_store)
+    check_folder(summary, table, where=str(ref.path), scores=str(scores))
+    return ResolvedRun(ref, summary, table, "path", str(ref.path), in_store=False)
+
+
+def read_early(ref: str, *, store_path: Path | str) -> ResolvedRun | None:
+    """A baseline that is a run folder or summary file, read and checked before any store is
+    opened (so that a bad one stops the run before anything is written); None for any other
+    reference (``latest``, a run id), which needs the store."""
+    if ref in RELATIVE or not (looks_like_path(ref) or not Path(store_path).exists()):
+        return None
+    path = Path(ref).expanduser()
+    if not path.exists():
+        return None
+    return read_folder(RunRef(ref, path=_summary_file(path)))
+
+
+def check_folder(summary: Summary, table: ScoreTable | None, *, where: str, scores: str) -> None:
+    """Refuse a summary whose means cannot be compared, or a ``scores.csv`` that is not the
+    scores its summary sums up: each (score, system) the summary has with n items must have
+    exactly n rows of the same mean, and none the summary lacks (a file emptied, cut short,
+    edited or from another run)."""
+    for name, per_system in summary.metrics.items():
+        for system, cell in per_system.items():
+            _check_cell(f'metrics["{name}"]["{system}"]', cell, where=where)
+    if table is None:
+        return
+    for name, columns in table.items():
+        for system, column in columns.items():
+            counted = summary.metrics.get(name, {}).get(system)
+            if counted is None or counted.n != len(column):
+                expected = "none" if counted is None else str(counted.n)
+                raise UserError(
+                    f"scores.csv does not match its summary.json: {len(column)} {name} scores "
+                    f"of {system}, where the summary counts {expected}; use the files of one "
+                    "run, as judge eval wrote them",
+                    where=scores,
+                )
+            mean = math.fsum(column.values()) / len(column)
+            if counted.mean is not None and not math.isclose(
+                mean, counted.mean, rel_tol=1e-9, abs_tol=1e-12
+            ):
+                raise UserError(
+                    f"scores.csv does not match its summary.json: the {name} scores of {system} "
+                    f"average {mean:.6g}, where the summary says {counted.mean:.6g}; use the "
+                    "files of one run, as judge eval wrote them",
+                    where=scores,
+                )
+    for name, per_system in summary.metrics.items():
+        for system, cell in per_system.items():
+            if cell.n and system not in table.get(name, {}):
+                raise UserError(
+                    f"scores.csv does not match its summary.json: no {name} scores of "
+                    f"{system}, where the summary counts {cell.n}; use the files of one run, "
+                    "as judge eval wrote them",
+                    where=scores,
+                )
+
+
+def _check_cell(path: str, cell: ScoreCell, *, where: str) -> None:
+    numbers = {"mean": cell.mean, "ci_low": cell.ci_low, "ci_high": cell.ci_high}
+    for key, value in numbers.items():
+        if value is not None and not (math.isfinite(value) and abs(value) <= MAX_MAGNITUDE):
+            raise UserError(f"not a judge summary.json: {path}.{key}: beyond ±1e100", where=where)
+    if cell.mean is not None and cell.n < 1:
+        raise UserError(
+            f"not a judge summary.json: {path}: a mean of n={cell.n} items", where=where
+        )
+    if cell.ci_low is not None and cell.ci_high is not None and cell.ci_low > cell.ci_high:
+        raise UserError(
+            f"not a judge summary.json: {path}: ci_low {cell.ci_low:g} is above ci_high "
+            f"{cell.ci_high:g}",
+            where=where,
+        )
 
 
 def _summary_file(path: Path) -> Path:

@@ -115,6 +115,16 @@ class RunRecord:
         return Summary.parse(data, where=f"{self.store}: run {self.run_id}")
 
 
+def _info(text: str) -> dict[str, Any]:
+    """A run's stored info; an empty one when it is not a JSON object (a store edited by
+    hand), so that one broken run never stops a listing of the whole store."""
+    try:
+        info = json.loads(text)
+    except (json.JSONDecodeError, RecursionError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
 @dataclass(frozen=True)
 class StoredScore:
     metric: str  # the metric's label in the suite
@@ -189,6 +199,23 @@ class Store:
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(f"SELECT key FROM cache WHERE key IN ({marks})", chunk)
             found.update(r[0] for r in rows)
+        return found
+
+    @guarded
+    def cached_scores(self, keys: Iterable[str]) -> dict[str, Score]:
+        """The cached scores of ``keys`` (keys not in the cache are left out)."""
+        found: dict[str, Score] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys)), _IN_CHUNK):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT key, value_json, details_json, flags_json FROM cache "
+                f"WHERE key IN ({marks})",
+                chunk,
+            )
+            for key, values, details, flags in rows:
+                found[key] = Score(
+                    json.loads(values), json.loads(details), tuple(json.loads(flags))
+                )
         return found
 
     @guarded
@@ -358,7 +385,7 @@ class Store:
             started,
             finished,
             status,
-            json.loads(info),
+            _info(info),
             summary,
             store=str(self.path),
         )

@@ -74,10 +74,11 @@ class ComparisonCell(Record):
     delta: float | None = None  # run - baseline: the mean paired difference (or of the means)
     ci_low: float | None = None
     ci_high: float | None = None
-    p: float | None = None  # two-sided
+    p: float | None = None  # two-sided; null when not tested (identical on every item)
     p_drop: float | None = None  # one-sided: the score got worse
     n: int = Field(default=0, ge=0)
     paired: bool = True
+    identical: bool = False  # every paired item scored the same on both sides: not tested
     wins: int | None = None
     ties: int | None = None
     losses: int | None = None
@@ -120,6 +121,7 @@ class GateCheck(Record):
     losses: int | None = None
     missing_in_run: int | None = None
     missing_in_baseline: int | None = None
+    items: list[str] | None = None  # regressions gates: the items that lost too much (the first 50)
 
     def line(self) -> str:
         """``system numbers``, with ``FAIL`` or ``SKIPPED`` when it did not pass."""
@@ -163,7 +165,12 @@ class ModelInfo(Record):
 
 
 class JudgeInfo(Record):
-    """Who scored: metric, version, params, models by weight digest, library versions."""
+    """Who scored: metric, version, params, models by weight digest, library versions.
+
+    ``content_addressed`` is False for a judge asking a server (``lm_judge`` with an
+    ``endpoint``): its answers are cached under the endpoint, the model's name and the declared
+    ``revision``, not under a digest of weights. A cascade lists its judges under ``parts``.
+    """
 
     metric: str = ""
     fingerprint: str = ""
@@ -173,6 +180,23 @@ class JudgeInfo(Record):
     scores: list[str] = Field(default_factory=list)
     models: dict[str, ModelInfo] = Field(default_factory=dict)
     libraries: dict[str, str] = Field(default_factory=dict)
+    content_addressed: bool = True
+    parts: dict[str, JudgeInfo] = Field(default_factory=dict)
+
+
+class Usage(Record):
+    """What a judge asking a server spent in one run: new answers, answers found in the store,
+    HTTP requests sent (retries included) and the tokens the server counted."""
+
+    answers: int = Field(default=0, ge=0)
+    cached: int = Field(default=0, ge=0)
+    requests: int = Field(default=0, ge=0)
+    prompt_tokens: int = Field(default=0, ge=0)
+    completion_tokens: int = Field(default=0, ge=0)
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
 
 
 class Work(Record):
@@ -181,6 +205,80 @@ class Work(Record):
     seconds: float = 0.0
     engine: str = "local"  # where judges ran: this process, or a Ray cluster
     workers: list[str] = Field(default_factory=list)  # "host (pid N)" of each process that scored
+    # judges asking a server, by label (a cascade's large judge: ``LABEL.large``)
+    usage: dict[str, Usage] = Field(default_factory=dict)
+
+
+class CascadeSummary(Record):
+    """A cascade in one run: what it escalated, what that cost and saved, and how often it
+    agrees with the large judge alone on the audit sample (verdicts, Clopper-Pearson 95%)."""
+
+    band: list[float]
+    threshold: float
+    large_threshold: float
+    units: int = Field(ge=0)
+    escalated: int = Field(ge=0)
+    share_escalated: float | None = None
+    audit: int = Field(default=0, ge=0)
+    asked: int = Field(default=0, ge=0)  # units the large judge answers: escalated or audited
+    large_alone: int = Field(default=0, ge=0)  # units the large judge alone would answer
+    saved: int = Field(default=0, ge=0)  # large_alone - asked
+    share_saved: float | None = None
+    requests: int = Field(default=0, ge=0)  # sent this run (retries included)
+    tokens: int = Field(default=0, ge=0)  # spent this run
+    tokens_per_answer: float | None = None  # mean over the large judge's answers
+    tokens_saved: int | None = None  # estimate: saved x tokens_per_answer
+    agreement: Interval | None = None  # with the large judge, on the audit sample
+    audit_n: int = Field(default=0, ge=0)
+
+
+class BandPoint(Record):
+    """One escalation band of a calibration curve."""
+
+    low: float
+    high: float
+    share_escalated: float  # of all the run's units
+    agreement: float  # on the calibration units
+    lower_bound: float  # one-sided, at the stated confidence (Clopper-Pearson)
+    passed: bool  # reached in the fixed sequence with lower_bound >= target
+
+
+class CascadeCalibration(Record):
+    """The band ``judge calibrate`` chooses: the narrowest band of the fixed sequence (widest
+    first, stopping at the first that fails) whose agreement reaches ``target`` with the stated
+    ``confidence``; ``chosen`` is None when even the widest band does not."""
+
+    reference: Literal["labels", "large judge"]
+    n: int = Field(ge=0)
+    target: float
+    confidence: float
+    threshold: float
+    chosen: list[float] | None = None
+    share_escalated: float | None = None
+    agreement: float | None = None
+    curve: list[BandPoint] = Field(default_factory=list)
+    note: str = ""
+
+
+class Estimate(Record):
+    """A mean on the human labels' scale with its 95% interval."""
+
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int = Field(ge=0)  # labelled units
+    unlabelled: int = Field(default=0, ge=0)
+    lam: float | None = None  # PPI++ power tuning
+
+
+class HumanScale(Record):
+    """Each system's mean human label: from the labels alone, and prediction-powered (PPI++)
+    from each judge's scores on every unit plus the labelled ones."""
+
+    column: str
+    method: str
+    labels_only: dict[str, Estimate] = Field(default_factory=dict)
+    ppi: dict[str, dict[str, Estimate]] = Field(default_factory=dict)  # score -> system
 
 
 class GitInfo(Record):
@@ -286,10 +384,11 @@ class LabelsInfo(Record):
 
 
 class Calibration(Record):
-    labels: LabelsInfo
+    labels: LabelsInfo | None = None
     units_without_label: int = Field(default=0, ge=0)
     resampling: str = ""
     scores: dict[str, JudgeCard] = Field(default_factory=dict)
+    cascades: dict[str, CascadeCalibration] = Field(default_factory=dict)
 
 
 class Summary(Record):
@@ -317,14 +416,21 @@ class Summary(Record):
     baseline_run: str | None = None
     baseline: BaselineSection | None = None
     calibration: Calibration | None = None
+    cascades: dict[str, CascadeSummary] = Field(default_factory=dict)
+    human_scale: HumanScale | None = None
 
     @model_serializer(mode="wrap")
     def _without_calibration(
         self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
     ) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
+        # sections only some runs have: left out of the file when empty
         if self.calibration is None:  # only runs of `judge calibrate` have a judge card
             data.pop("calibration", None)
+        if not self.cascades:
+            data.pop("cascades", None)
+        if self.human_scale is None:
+            data.pop("human_scale", None)
         return data
 
     def higher(self, score: str) -> bool:
@@ -357,6 +463,9 @@ class Summary(Record):
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise UserError(f"cannot read the summary: {exc}", where=str(path)) from None
+        except (RecursionError, ValueError) as exc:  # nested too deep; an integer too long
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise UserError(f"not a judge summary.json: {reason}", where=str(path)) from None
         return cls.parse(data, where=str(path))
 
 

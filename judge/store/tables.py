@@ -17,6 +17,12 @@ from judge.metrics.base import Score
 ItemScores = Mapping[str, float]  # item id -> value
 ScoreTable = Mapping[str, Mapping[str, ItemScores]]  # score name -> system -> item id -> value
 SCORE_COLUMNS = ("system", "item_id", "metric", "value")
+# Beyond this magnitude a value read back is refused: no judge's score comes near it, and the
+# statistics of such values (squares, sums over items) would overflow to infinity.
+MAX_MAGNITUDE = 1e100
+# A text cell starting with one of these is written with a ' in front (a spreadsheet would run
+# it as a formula; the ' itself, so that one ' always comes off again).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def score_name(label: str, sub: str) -> str:
@@ -39,7 +45,10 @@ def table_of(scores: Iterable[tuple[str, str, str, Score | Mapping[str, float]]]
 
 def read_scores_csv(path: Path) -> ScoreTable:
     """``scores.csv`` (``system,item_id,metric,value``) as a score table; any other file, a
-    missing column or a value that is not a finite number is a :class:`UserError` naming the row."""
+    missing column or a value that is not a finite number is a :class:`UserError` naming the row.
+
+    Text cells written with a ``'`` in front (``judge.reports.outputs.scores_csv``: cells a
+    spreadsheet would run) lose that one ``'``."""
     table: dict[str, dict[str, dict[str, float]]] = {}
     try:
         with path.open(encoding="utf-8", newline="") as fh:
@@ -53,11 +62,17 @@ def read_scores_csv(path: Path) -> ScoreTable:
                 )
             for number, row in enumerate(reader, start=1):
                 value = _finite(row["value"], where=place(path, row=number))
-                cell = table.setdefault(row["metric"], {}).setdefault(row["system"], {})
-                cell[row["item_id"]] = value
+                system, item_id, metric = (_text(row[k]) for k in ("system", "item_id", "metric"))
+                table.setdefault(metric, {}).setdefault(system, {})[item_id] = value
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise UserError(f"cannot read scores.csv: {exc}", where=str(path)) from None
     return table
+
+
+def _text(cell: str | None) -> str:
+    """A text cell as written, less the ``'`` that made it inert."""
+    cell = cell or ""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def _finite(text: str | None, *, where: str) -> float:
@@ -65,10 +80,11 @@ def _finite(text: str | None, *, where: str) -> float:
         value = float(text or "")
     except ValueError:
         raise UserError(f"value {text!r} is not a number", where=where) from None
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        what = "a finite number" if not math.isfinite(value) else f"within ±{MAX_MAGNITUDE:g}"
         raise UserError(
-            f"value {text!r} is not a finite number; judge never writes one, so this "
-            "scores.csv was changed: use the run folder judge eval wrote",
+            f"value {text!r} is not {what}, which no judge's score is: this scores.csv was "
+            "changed; use the run folder judge eval wrote",
             where=where,
         )
     return value

@@ -1,7 +1,9 @@
-"""Readers for the suite's data: items and system outputs, in JSONL or CSV.
+"""Readers for the suite's data: items and system outputs, in JSONL, CSV, parquet or a Hugging
+Face dataset (:mod:`judge.suite.formats`).
 
 Every problem becomes a :class:`UserError` naming the file and the row (1-based, counting data rows
-for CSV and lines for JSONL).
+for CSV, parquet and datasets and lines for JSONL). ``columns`` maps a field (``id``, ``prompt``,
+``reference``...) to the column that holds it in a file whose names differ.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from judge.errors import UserError, place, shorten
+from judge.suite import formats
+from judge.suite.formats import DataRef, HubDataset
 
-SUFFIXES = (".jsonl", ".csv")
+SUFFIXES = (".jsonl", ".csv", ".parquet")
 ITEM_TEXT_FIELDS = ("prompt", "source")
 # The csv module refuses fields over 128 KiB; text length is checked by ``max_chars`` instead.
 csv.field_size_limit(1 << 30)
@@ -54,14 +58,54 @@ class Item:
         )
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(row number, row)`` from a JSONL or CSV file."""
-    if path.suffix.lower() not in SUFFIXES:
+def read_rows(
+    source: DataRef, *, columns: Mapping[str, str] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(row number, row)`` from a data or outputs file, a saved dataset folder or a
+    cached hub dataset; a column ``columns`` maps a field to is renamed to the field's name."""
+    rows = _rows(source)
+    if not columns:
+        yield from rows
+        return
+    for number, row in rows:
+        yield number, renamed(row, columns)
+
+
+def renamed(row: dict[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
+    """``row`` with each column of ``columns`` (field -> column) under its field's name."""
+    if not any(column in row for column in columns.values()):
+        return row
+    out = dict(row)
+    for name, column in columns.items():
+        if column in row:
+            out[name] = out.pop(column) if column in out else row[column]
+    return out
+
+
+def _rows(source: DataRef) -> Iterator[tuple[int, dict[str, Any]]]:
+    if isinstance(source, HubDataset):
+        return formats.hub_rows(source)
+    if source.is_dir():
+        if formats.is_dataset_folder(source):
+            return formats.folder_rows(source)
         raise UserError(
-            f"unsupported data format '{path.suffix or '(none)'}'; use .jsonl or .csv",
-            where=str(path),
+            "this is a folder, not a file (nor a dataset saved with save_to_disk: it has no "
+            "dataset_info.json or dataset_dict.json); name the file itself",
+            where=str(source),
         )
-    check_regular_file(path, what="file")
+    if source.suffix.lower() not in SUFFIXES:
+        raise UserError(
+            f"unsupported data format '{source.suffix or '(none)'}'; use .jsonl, .csv or "
+            ".parquet, a folder written by save_to_disk, or hf:NAME[:split]",
+            where=str(source),
+        )
+    check_regular_file(source, what="file")
+    if source.suffix.lower() == ".parquet":
+        return formats.parquet_rows(source)
+    return _text_rows(source)
+
+
+def _text_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -203,19 +247,23 @@ def _text(
     return value
 
 
-def _columns(row: dict[str, Any]) -> str:
+def _columns(row: Mapping[str, Any]) -> str:
     names = [shorten(str(k), limit=40) for k in list(row)[:20]]
     return ", ".join(names) + (" ..." if len(row) > 20 else "")
 
 
-def _id(row: dict[str, Any], *, where: str) -> str:
+def _id(row: Mapping[str, Any], *, where: str) -> str:
     if "id" not in row:
-        raise UserError(f"no 'id' column (columns: {_columns(row)})", where=where)
+        raise UserError(
+            f"no 'id' column (columns: {_columns(row)}); if another column holds the ids, "
+            "name it with columns: {id: NAME} in the suite",
+            where=where,
+        )
     return _text(row["id"], column="id", where=where, allow_empty=False).strip()
 
 
 def _references(
-    row: dict[str, Any], *, where: str, csv_file: bool, max_chars: int | None
+    row: Mapping[str, Any], *, where: str, csv_file: bool, max_chars: int | None
 ) -> tuple[str, ...]:
     if "references" in row and row["references"] not in (None, ""):
         refs = row["references"]
@@ -244,48 +292,76 @@ def _tags(value: Any, *, where: str) -> tuple[str, ...]:
     raise UserError("'tags' must be a list of strings or a comma-separated string", where=where)
 
 
-def read_items(path: Path, *, max_chars: int | None = None) -> list[Item]:
+ITEM_COLUMNS = ("id", "prompt", "source", "reference", "references", "tags")
+
+
+def item_of(
+    row: Mapping[str, Any], *, where: str, csv_file: bool = False, max_chars: int | None = None
+) -> Item:
+    """The item a row describes; its columns beyond the item's fields are kept as ``extra``."""
+    texts = {
+        name: _text(row[name], column=name, where=where, max_chars=max_chars)
+        for name in ITEM_TEXT_FIELDS
+        if row.get(name) not in (None, "")
+    }
+    return Item(
+        id=_id(row, where=where),
+        prompt=texts.get("prompt"),
+        source=texts.get("source"),
+        references=_references(row, where=where, csv_file=csv_file, max_chars=max_chars),
+        tags=_tags(row.get("tags"), where=where),
+        extra={k: v for k, v in row.items() if k not in ITEM_COLUMNS},
+    )
+
+
+def read_items(
+    source: DataRef, *, max_chars: int | None = None, columns: Mapping[str, str] | None = None
+) -> list[Item]:
     """Read the suite's items; ids must be unique, texts at most ``max_chars`` long."""
     items: list[Item] = []
     seen: dict[str, int] = {}
-    csv_file = path.suffix.lower() == ".csv"
-    known = {"id", "prompt", "source", "reference", "references", "tags"}
-    for number, row in read_rows(path):
-        where = place(path, row=number)
-        item_id = _id(row, where=where)
-        if item_id in seen:
+    csv_file = isinstance(source, Path) and source.suffix.lower() == ".csv"
+    for number, row in read_rows(source, columns=columns):
+        where = place(source, row=number)
+        item = item_of(row, where=where, csv_file=csv_file, max_chars=max_chars)
+        if item.id in seen:
             raise UserError(
-                f"duplicate id '{shorten(item_id)}' (first on row {seen[item_id]}); "
+                f"duplicate id '{shorten(item.id)}' (first on row {seen[item.id]}); "
                 "ids must be unique",
                 where=where,
             )
-        seen[item_id] = number
-        texts = {
-            name: _text(row[name], column=name, where=where, max_chars=max_chars)
-            for name in ITEM_TEXT_FIELDS
-            if row.get(name) not in (None, "")
-        }
-        items.append(
-            Item(
-                id=item_id,
-                prompt=texts.get("prompt"),
-                source=texts.get("source"),
-                references=_references(row, where=where, csv_file=csv_file, max_chars=max_chars),
-                tags=_tags(row.get("tags"), where=where),
-                extra={k: v for k, v in row.items() if k not in known},
-            )
-        )
+        seen[item.id] = number
+        items.append(item)
     return items
 
 
+def output_of(
+    row: Mapping[str, Any], *, column: str, where: str, max_chars: int | None = None
+) -> str:
+    """The output text in ``column`` of a row (a missing value is an empty output)."""
+    if column not in row:
+        raise UserError(
+            f"no '{column}' column (columns: {_columns(row)}); set the system's column: "
+            "in the suite if the outputs are under another name (or columns: {output: NAME} "
+            "for every system)",
+            where=where,
+        )
+    value = row[column]
+    return "" if value is None else _text(value, column=column, where=where, max_chars=max_chars)
+
+
 def read_outputs(
-    path: Path, *, column: str = "output", max_chars: int | None = None
+    source: DataRef,
+    *,
+    column: str = "output",
+    max_chars: int | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], dict[str, int]]:
     """Read one system's outputs: ``{item id: output}`` and each id's row number."""
     outputs: dict[str, str] = {}
     rows: dict[str, int] = {}
-    for number, row in read_rows(path):
-        where = place(path, row=number)
+    for number, row in read_rows(source, columns=columns):
+        where = place(source, row=number)
         item_id = _id(row, where=where)
         if item_id in rows:
             raise UserError(
@@ -293,15 +369,6 @@ def read_outputs(
                 "one output per item",
                 where=where,
             )
-        if column not in row:
-            raise UserError(
-                f"no '{column}' column (columns: {_columns(row)}); set the system's column: "
-                "in the suite if the outputs are under another name",
-                where=where,
-            )
-        value = row[column]
-        outputs[item_id] = (
-            "" if value is None else _text(value, column=column, where=where, max_chars=max_chars)
-        )
+        outputs[item_id] = output_of(row, column=column, where=where, max_chars=max_chars)
         rows[item_id] = number
     return outputs, rows

@@ -23,6 +23,14 @@ one-line form back, and parsing it gives the same gate):
                                                 {metric: bertscore.f1, baseline_run: true,
                                                  significant: true}
 
+- an item count: how many items lost more than ``item_drop`` against the baseline system or the
+  baseline run, at most ``max_items`` (a regression carried by a few items, which no test on
+  the mean can see)::
+
+      "regressions(bertscore.f1 > 0.2 vs baseline run) <= 2"
+                                                {metric: bertscore.f1, baseline_run: true,
+                                                 item_drop: 0.2, max_items: 2}
+
 Every form takes ``warn:`` in front (``severity: warn``: reported, never failing), and after the
 comparison ``significant [at ALPHA] [by sign test]`` and ``for SYSTEM, SYSTEM``.
 """
@@ -71,9 +79,14 @@ _BOUND = re.compile(
     rf"|(?P<stat>{_NAME})\(\s*(?P<inner>{_NAME})\s*\)|(?P<metric>{_NAME}))"
     rf"\s*(?P<op>{_OP})\s*(?P<value>{_NUM})$"
 )
+_REGRESSIONS = re.compile(
+    rf"^regressions\(\s*(?P<metric>{_NAME})\s*>\s*(?P<drop>{_NUM})\s+vs\s+"
+    rf"(?:(?P<run>baseline\s+run)|(?P<system>{_NAME}))\s*\)\s*<=\s*(?P<count>\d+)$"
+)
 _HOW_TO = (
     "write '<metric> <op> <number>' (op >=, >, <=, <), 'p10(<metric>) > <number>', "
-    "'pass_rate(<metric> > <cutoff>) >= <rate>' or '<metric> drop vs <system> <= <number>'; "
+    "'pass_rate(<metric> > <cutoff>) >= <rate>', '<metric> drop vs <system> <= <number>' or "
+    "'regressions(<metric> > <drop> vs <system>) <= <items>'; "
     "add 'significant', 'for <system>, ...' or a 'warn:' prefix"
 )
 
@@ -181,7 +194,29 @@ class BaselineGate(_Options):
         return _one_line(self, f"{self.metric} drop vs {against} <= {_num(self.max_drop)}")
 
 
-Gate = ThresholdGate | PassRateGate | BaselineGate
+@dataclass(frozen=True)
+class RegressionGate(_Options):
+    """At most ``max_items`` items may lose more than ``item_drop`` of ``metric``, each item
+    against the same item of the system ``baseline``, or (``baseline=None``) of the baseline run.
+    A count, not a test: ``significant`` does not apply."""
+
+    metric: str
+    baseline: str | None
+    item_drop: float
+    max_items: int
+
+    @property
+    def kind(self) -> str:
+        return "regressions_run" if self.baseline is None else "regressions_system"
+
+    def describe(self) -> str:
+        against = self.baseline if self.baseline is not None else "baseline run"
+        subject = f"regressions({self.metric} > {_num(self.item_drop)} vs {against})"
+        return _one_line(self, f"{subject} <= {self.max_items}")
+
+
+Gate = ThresholdGate | PassRateGate | BaselineGate | RegressionGate
+Compared = BaselineGate | RegressionGate  # gates that pair items with a baseline
 
 
 # -- the mapping forms ------------------------------------------------------------------------
@@ -256,11 +291,27 @@ class BaselineGateSpec(_SpecBase):
         default=0.0, ge=0, allow_inf_nan=False, description="largest allowed loss of the mean"
     )
     test: Test = Field(default="permutation", description="paired test behind significant")
+    item_drop: float | None = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="count the items that lost more than this (with max_items)",
+    )
+    max_items: int | None = Field(
+        default=None, ge=0, description="at most this many items may lose more than item_drop"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> BaselineGateSpec:
         if (self.baseline is None) == (not self.baseline_run):
             raise ValueError("give either 'baseline: <system>' or 'baseline_run: true'")
+        if (self.item_drop is None) != (self.max_items is None):
+            raise ValueError("an item count takes both 'item_drop' and 'max_items'")
+        if self.item_drop is not None and {"max_drop", "test"} & self.model_fields_set:
+            raise ValueError(
+                "an item count (item_drop, max_items) takes no 'max_drop' or 'test': it counts "
+                "items, it does not test a mean"
+            )
         return self
 
 
@@ -279,8 +330,10 @@ def parse_gate(raw: Any) -> Gate:
 
 def _parse_mapping(raw: dict[str, Any]) -> Gate:
     try:
-        if "baseline" in raw or "baseline_run" in raw:
+        if {"baseline", "baseline_run", "item_drop", "max_items"} & set(raw):
             b = BaselineGateSpec.model_validate(raw)
+            if b.item_drop is not None and b.max_items is not None:
+                return RegressionGate(b.metric, b.baseline, b.item_drop, b.max_items, **_options(b))
             return BaselineGate(b.metric, b.baseline, b.max_drop, b.test, **_options(b))
         t = ThresholdGateSpec.model_validate(raw)
     except ValidationError as exc:
@@ -325,6 +378,18 @@ def _parse_text(text: str) -> Gate:
     if not 0 < alpha <= 0.5:
         raise GateError(f"alpha {_num(alpha)} in gate '{text}' must be in (0, 0.5]")
     body = whole["body"].strip()
+    regressions = _REGRESSIONS.match(body)
+    if regressions is not None:
+        if whole["test"]:
+            raise GateError(
+                f"'by {whole['test']} test' goes with a comparison ('drop vs'): '{text}'"
+            )
+        baseline = None if regressions["run"] else regressions["system"]
+        item_drop = _finite(regressions["drop"], text)
+        if item_drop < 0:
+            raise GateError(f"the item drop in gate '{text}' cannot be negative")
+        count = int(regressions["count"])
+        return RegressionGate(regressions["metric"], baseline, item_drop, count, **common)
     compare = _COMPARE.match(body)
     if compare is not None:
         test: Test = "sign" if (whole["test"] or "").lower() == "sign" else "permutation"
@@ -369,6 +434,13 @@ def _check_significance(gate: Gate) -> None:
         bad = [v for _, v in gate.bounds if not 0 <= v <= 1]
         if bad:
             raise GateError(f"'{gate.describe()}': a pass rate lies between 0 and 1, not {bad[0]}")
+    if isinstance(gate, RegressionGate):
+        if gate.significant:
+            raise GateError(
+                f"'{gate.describe()}' counts items and is not a test: 'significant' does not "
+                "apply (drop 'significant', or use '<metric> drop vs ...' for a tested mean)"
+            )
+        return
     if not gate.significant or isinstance(gate, BaselineGate):
         return
     if isinstance(gate, ThresholdGate) and gate.stat != "mean":
@@ -391,12 +463,12 @@ def check_gate(gate: Gate, *, score_names: Sequence[str], systems: Sequence[str]
         )
         raise GateError(f"gate on '{gate.metric}', which the suite does not score{hint}")
     named = list(gate.systems or ())
-    if isinstance(gate, BaselineGate) and gate.baseline is not None:
+    if isinstance(gate, Compared) and gate.baseline is not None:
         named.append(gate.baseline)
     for system in named:
         if system not in systems:
             raise GateError(f"unknown system '{system}'; the suite's systems: {', '.join(systems)}")
-    if isinstance(gate, BaselineGate) and gate.baseline is not None:
+    if isinstance(gate, Compared) and gate.baseline is not None:
         others = [s for s in (gate.systems or systems) if s != gate.baseline]
         if not others:
             raise GateError(

@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from judge.errors import UserError, place, shorten
+from judge.suite import formats
 from judge.suite.data import read_rows
+from judge.suite.formats import DataRef
 from judge.suite.load import Suite
-from judge.suite.schema import SystemSpec
+from judge.suite.schema import SuiteSpec, SystemSpec
 
 BINARY_WORDS: Mapping[str, float] = {
     "true": 1.0,
@@ -204,7 +206,7 @@ class Labels:
 
 def find_labels(*, suite: Suite, request: LabelsRequest) -> Labels:
     """The labels ``request`` names, checked against the suite's items and systems."""
-    spec = suite.spec.labels
+    spec = suite.file_spec.labels
     column = request.column or (spec.column if spec is not None else None)
     if column is None:
         raise UserError(
@@ -259,7 +261,7 @@ def _from_file(path: Path, *, column: str, suite: Suite) -> LabelMap:
 
 
 def _labelled_rows(
-    path: Path, rows: Iterable[tuple[int, dict[str, Any]]], column: str, system: str | None
+    path: DataRef, rows: Iterable[tuple[int, dict[str, Any]]], column: str, system: str | None
 ) -> LabelMap:
     """The labels in ``column`` of a data or outputs file; a row without one is unlabelled."""
     values: LabelMap = {}
@@ -275,10 +277,11 @@ def _labelled_rows(
 def _from_outputs(suite: Suite, column: str) -> tuple[str, LabelMap] | None:
     values: LabelMap = {}
     files = []
-    for system, entry in suite.spec.systems.items():
+    suite_spec = suite.file_spec
+    for system, entry in suite_spec.systems.items():
         spec = SystemSpec(file=entry) if isinstance(entry, str) else entry
-        path = suite.base_dir / spec.file
-        rows = list(read_rows(path))
+        path = formats.locate(spec.file, base=suite.base_dir)
+        rows = list(read_rows(path, columns=_id_column(suite_spec)))
         if not rows or column not in rows[0][1]:
             continue
         files.append(spec.file)
@@ -291,6 +294,12 @@ def _from_outputs(suite: Suite, column: str) -> tuple[str, LabelMap] | None:
 def _from_items(suite: Suite, column: str) -> tuple[str, LabelMap] | None:
     if not any(column in item.extra for item in suite.items):
         return None
-    path = suite.base_dir / suite.spec.data
-    values = _labelled_rows(path, read_rows(path), column, None)
-    return f"data file ({suite.spec.data})", values
+    spec = suite.file_spec
+    path = formats.locate(spec.data, base=suite.base_dir)
+    values = _labelled_rows(path, read_rows(path, columns=_id_column(spec)), column, None)
+    return f"data file ({spec.data})", values
+
+
+def _id_column(spec: SuiteSpec) -> dict[str, str]:
+    """The suite's ``columns.id``, where its files name the id column otherwise."""
+    return {"id": spec.columns.id} if spec.columns.id else {}

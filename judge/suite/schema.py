@@ -30,8 +30,37 @@ class MetricSpec(BaseModel):
 class SystemSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    file: str = Field(description="JSONL or CSV file with columns id and the output column")
-    column: str = Field(default="output", description="the column holding the output text")
+    file: str = Field(
+        description="JSONL, CSV or parquet file, a saved Hugging Face dataset folder or "
+        "hf:NAME[:split], with columns id and the output column"
+    )
+    column: str | None = Field(
+        default=None,
+        description="the column holding the output text; default: the suite's columns.output, "
+        "else output",
+    )
+
+
+class ColumnsSpec(BaseModel):
+    """Which column of the data and outputs files holds each field, where the names differ."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, description="the column holding the item id")
+    prompt: str | None = Field(default=None, description="the column holding the prompt")
+    source: str | None = Field(default=None, description="the column holding the source")
+    reference: str | None = Field(default=None, description="the column holding the reference")
+    references: str | None = Field(
+        default=None, description="the column holding a list of references"
+    )
+    tags: str | None = Field(default=None, description="the column holding the tags")
+    output: str | None = Field(
+        default=None, description="the column of the outputs files holding the output"
+    )
+
+    def mapping(self) -> dict[str, str]:
+        """Field name -> column name, for the fields whose column is named."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class LabelsSpec(BaseModel):
@@ -48,13 +77,14 @@ class LabelsSpec(BaseModel):
     )
 
 
-class SuiteSpec(BaseModel):
+class RunSpec(BaseModel):
+    """What a run is asked to do, wherever its data comes from: a suite file or
+    ``judge.evaluate`` (a DataFrame)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, description="suite name; runs are grouped by it")
     description: str = ""
-    data: str = Field(description="items file, relative to the suite file")
-    systems: dict[str, str | SystemSpec] = Field(min_length=1)
     metrics: list[str | MetricSpec] = Field(min_length=1)
     gates: list[Any] = Field(default_factory=list)
     baseline: str | None = Field(
@@ -79,6 +109,22 @@ class SuiteSpec(BaseModel):
     correction: Literal["holm", "none"] = Field(
         default="holm",
         description="adjustment of the p-values of significant gates gating one build",
+    )
+
+
+class SuiteSpec(RunSpec):
+    """A suite file: a run whose items and outputs are files."""
+
+    data: str = Field(
+        description="items file, relative to the suite file: .jsonl, .csv or .parquet, a "
+        "folder saved by Hugging Face datasets' save_to_disk, or hf:NAME[:split] from the "
+        "local datasets cache"
+    )
+    systems: dict[str, str | SystemSpec] = Field(min_length=1)
+    columns: ColumnsSpec = Field(
+        default_factory=ColumnsSpec,
+        description="column names of the data and outputs files, where they are not id, "
+        "prompt, source, reference, references, tags and output",
     )
     labels: LabelsSpec | None = Field(
         default=None, description="human labels for `judge calibrate`"

@@ -24,7 +24,7 @@ from judge.store.tables import ItemScores, ScoreTable
 
 MEANS_ONLY = (
     "the baseline has no scores.csv beside its summary.json: only means can be compared "
-    "(unpaired z-test on the difference of means); keep scores.csv with the artifact for paired, "
+    "(Welch's t-test on the difference of means); keep scores.csv with the artifact for paired, "
     "item-by-item tests"
 )
 

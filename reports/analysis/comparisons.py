@@ -46,6 +46,7 @@ class Paired:
     higher: bool  # the score's direction
     p_adjusted: float = math.nan  # Holm over every comparison of the same family
     verdict: str = "same"  # "better", "worse" or "same" (not significant at ALPHA after Holm)
+    identical: bool = False  # the same score on every item: not tested, in no Holm family
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,15 +127,26 @@ def _row(metric: str, system: str, baseline: str, cmp: Comparison) -> Paired:
         ties=cmp.ties,
         losses=cmp.losses,
         higher=cmp.higher_is_better,
+        identical=cmp.identical,
     )
 
 
 def holm_adjust(rows: Sequence[Paired]) -> list[Paired]:
-    """Holm-adjust the p-values of ``rows`` as one family and set each verdict."""
-    adjusted = stats.holm([r.p for r in rows])
+    """Holm-adjust the p-values of ``rows`` as one family and set each verdict.
+
+    Identical comparisons (the same score on every item: byte-identical outputs under the same
+    judges) are not tested: they keep no p-value, the verdict "same", and are not counted in
+    the family, where their p = 1 would only inflate every other adjustment.
+    """
+    tested = [k for k, r in enumerate(rows) if not r.identical and math.isfinite(r.p)]
+    adjusted = dict(zip(tested, stats.holm([rows[k].p for k in tested]), strict=True))
     out = []
-    for row, p_adj in zip(rows, adjusted, strict=True):
+    for k, row in enumerate(rows):
+        if k not in adjusted:
+            out.append(replace(row, p=math.nan, p_adjusted=math.nan, verdict="same"))
+            continue
         better = row.diff > 0 if row.higher else row.diff < 0
+        p_adj = adjusted[k]
         verdict = "same" if p_adj >= ALPHA else ("better" if better else "worse")
         out.append(replace(row, p_adjusted=p_adj, verdict=verdict))
     return out

@@ -6,12 +6,16 @@ failed and by how much.
 
 Significance and multiple comparisons. A gate with ``significant: true`` fails a system only when
 the miss is both real by its point estimate (the mean drop exceeds ``max_drop``, the mean or pass
-rate misses its bound) and statistically significant:
+rate misses its bound) and statistically significant, each test's null being the gate's edge:
 
-- comparisons (``drop vs``): a one-sided paired test that the score dropped (sign-flip
-  permutation test of the per-item differences, or the sign test), on the items both sides share;
-- a mean against a bound: the one-sided percentile-bootstrap p-value of the mean;
+- comparisons (``drop vs``): a one-sided paired test of H0 drop <= max_drop (the sign-flip
+  permutation test of the per-item losses less ``max_drop``, or the sign test), on the items both
+  sides share; against a baseline known only by its means, Welch's t-test;
+- a mean against a bound: the one-sided one-sample t-test (no test below two items);
 - a pass rate against a bound: the exact one-sided binomial test.
+
+A comparison whose items are all identical on both sides is not tested and joins no family.
+Item counts (``regressions(...)``) are counts, not tests.
 
 All p-values of significance-tested checks of ``severity: fail`` gates in one evaluation form one
 family (one hypothesis per gate and system), adjusted together with Holm's step-down method; each
@@ -29,9 +33,9 @@ from typing import Any, Literal
 import numpy as np
 
 from judge.reports.analysis import stats
-from judge.reports.analysis.paired import Comparison, compare_means, compare_paired
+from judge.reports.analysis.paired import Comparison, compare_means, compare_paired_many
 from judge.store.refs import ResolvedRun
-from judge.store.summary import GateCheck, GateVerdict, ScoreCell, finite_or_none
+from judge.store.summary import MAX_LISTED_IDS, GateCheck, GateVerdict, ScoreCell, finite_or_none
 from judge.store.tables import ItemScores, ScoreTable
 from judge.suite.gate_spec import (
     OPS,
@@ -39,6 +43,7 @@ from judge.suite.gate_spec import (
     Gate,
     GateError,
     PassRateGate,
+    RegressionGate,
     ThresholdGate,
     check_gate,
     parse_gate,
@@ -49,6 +54,7 @@ __all__ = [
     "Gate",
     "GateError",
     "PassRateGate",
+    "RegressionGate",
     "RunBaseline",
     "ThresholdGate",
     "check_gate",
@@ -142,23 +148,68 @@ def _pending(
         return [_pass_rate(gate, s, per_system.get(s, {})) for s in systems]
     if gate.baseline is not None:
         base = per_system.get(gate.baseline, {})
-        compared = {
-            s: compare_paired(
-                per_system.get(s, {}),
-                base,
-                higher_is_better=higher,
-                test=gate.test,
-                seed=seed,
-                resamples=resamples,
+        against: dict[str, ItemScores | str] = {s: base for s in systems if s != gate.baseline}
+    else:
+        against = {s: _run_side(gate, s, baseline) for s in systems}
+    if isinstance(gate, RegressionGate):
+        return [_regressions(gate, s, per_system.get(s, {}), b, higher) for s, b in against.items()]
+    return _comparisons(gate, per_system, against, higher, baseline, seed, resamples)
+
+
+def _run_side(gate: Gate, system: str, baseline: RunBaseline | None) -> ItemScores | str:
+    """What ``system`` is compared with in the baseline run: its per-item scores, the name of
+    its means-only cell (``"means"``), or why there is nothing to compare with."""
+    if baseline is None:
+        return "no baseline run (give judge eval --baseline REF)"
+    if baseline.scores is not None:
+        base = baseline.scores.get(gate.metric, {}).get(system)
+        return (
+            base
+            if base is not None
+            else f"no {gate.metric} scores for {system} in {baseline.label}"
+        )
+    cell = baseline.means.get(gate.metric, {}).get(system)
+    if cell is None or not cell.complete:
+        return f"no {gate.metric} mean for {system} in {baseline.label}"
+    return _MEANS
+
+
+_MEANS = "\0means"  # a baseline-run side known only by its summary cell
+
+
+def _comparisons(
+    gate: BaselineGate,
+    per_system: Mapping[str, ItemScores],
+    against: Mapping[str, ItemScores | str],
+    higher: bool,
+    baseline: RunBaseline | None,
+    seed: int,
+    resamples: int,
+) -> list[_Pending]:
+    """Each system against its side, the paired ones computed together (shared resampling)."""
+    sides = {s: side for s, side in against.items() if not isinstance(side, str)}
+    found = compare_paired_many(
+        [(per_system.get(s, {}), side, higher) for s, side in sides.items()],
+        test=gate.test,
+        seed=seed,
+        resamples=resamples,
+        max_drop=gate.max_drop,
+    )
+    by_system = dict(zip(sides, found, strict=True))
+    out = []
+    for system, side in against.items():
+        if system in by_system:
+            out.append(_compared(gate, system, by_system[system]))
+        elif side == _MEANS:
+            assert baseline is not None
+            cell = baseline.means[gate.metric][system]
+            cmp = compare_means(
+                per_system.get(system, {}), cell, higher_is_better=higher, max_drop=gate.max_drop
             )
-            for s in systems
-            if s != gate.baseline
-        }
-        return [_compared(gate, s, cmp) for s, cmp in compared.items()]
-    return [
-        _against_run(gate, s, per_system.get(s, {}), higher, baseline, seed, resamples)
-        for s in systems
-    ]
+            out.append(_compared(gate, system, cmp))
+        else:
+            out.append(_skipped(system, str(side)))
+    return out
 
 
 def _threshold(
@@ -177,7 +228,9 @@ def _threshold(
     if gate.significant and arr.size:
         ((op, bound),) = gate.bounds
         side: Literal["less", "greater"] = "less" if op.startswith(">") else "greater"
-        p = stats.bootstrap_p(arr, bound=bound, alternative=side, seed=seed, resamples=resamples)
+        p = stats.mean_test_p(arr, bound=bound, alternative=side)
+        if arr.size < 2:
+            numbers += "; one item: no test"
     return _Pending(_check(system, not missed, numbers, value, p, data), missed)
 
 
@@ -203,48 +256,60 @@ def _pass_rate(gate: PassRateGate, system: str, values: ItemScores) -> _Pending:
 
 
 def _compared(gate: BaselineGate, system: str, cmp: Comparison) -> _Pending:
+    against = gate.baseline or "the baseline run"
     if cmp.n == 0:
-        against = gate.baseline or "the baseline run"
         numbers = f"no items in common with {against}"
         return _Pending(_check(system, False, numbers, None, None, cmp.to_json()), True)
+    missing = ""
+    if cmp.only_in_run or cmp.only_in_baseline:
+        missing = (
+            f" [{len(cmp.only_in_baseline)} item(s) only in the baseline, "
+            f"{len(cmp.only_in_run)} only in this run]"
+        )
+    if cmp.identical:
+        numbers = f"identical to {against} on all {cmp.n} items: nothing to test{missing}"
+        return _Pending(_check(system, True, numbers, cmp.delta, None, cmp.to_json()), False)
     missed = cmp.drop > gate.max_drop + _EPS
     what = "paired" if cmp.paired else "means only, unpaired"
     numbers = (
         f"{cmp.delta:+.4f} (95% CI {cmp.ci_low:+.4f} to {cmp.ci_high:+.4f}, n={cmp.n}, {what})"
+        + missing
     )
-    missing = len(cmp.only_in_run) + len(cmp.only_in_baseline)
-    if missing:
-        numbers += (
-            f" [{len(cmp.only_in_baseline)} item(s) only in the baseline, "
-            f"{len(cmp.only_in_run)} only in this run]"
-        )
-    p = cmp.p_drop if gate.significant else None
+    p = cmp.p_over if gate.significant else None
     return _Pending(_check(system, not missed, numbers, cmp.delta, p, cmp.to_json()), missed)
 
 
-def _against_run(
-    gate: BaselineGate,
-    system: str,
-    values: ItemScores,
-    higher: bool,
-    baseline: RunBaseline | None,
-    seed: int,
-    resamples: int,
+def _regressions(
+    gate: RegressionGate, system: str, values: ItemScores, base: ItemScores | str, higher: bool
 ) -> _Pending:
-    if baseline is None:
-        return _skipped(system, "no baseline run (give judge eval --baseline REF)")
-    if baseline.scores is not None:
-        base = baseline.scores.get(gate.metric, {}).get(system)
-        if base is None:
-            return _skipped(system, f"no {gate.metric} scores for {system} in {baseline.label}")
-        cmp = compare_paired(
-            values, base, higher_is_better=higher, test=gate.test, seed=seed, resamples=resamples
+    """How many items of ``system`` lost more than the gate's ``item_drop`` against ``base``."""
+    if isinstance(base, str):
+        if base != _MEANS:
+            return _skipped(system, base)
+        why = (
+            "the baseline has only means (no scores.csv): items cannot be counted; keep "
+            "scores.csv with the baseline's summary.json"
         )
-        return _compared(gate, system, cmp)
-    cell = baseline.means.get(gate.metric, {}).get(system)
-    if cell is None or not cell.complete:
-        return _skipped(system, f"no {gate.metric} mean for {system} in {baseline.label}")
-    return _compared(gate, system, compare_means(values, cell, higher_is_better=higher))
+        return _Pending(_check(system, False, why, None, None, {}), True)
+    common = sorted(set(values) & set(base))
+    if not common:
+        against = gate.baseline or "the baseline run"
+        return _Pending(
+            _check(system, False, f"no items in common with {against}", None, None, {"n": 0}), True
+        )
+    sign = 1.0 if higher else -1.0
+    dropped = [i for i in common if sign * (base[i] - values[i]) > gate.item_drop + _EPS]
+    missed = len(dropped) > gate.max_items
+    shown = ", ".join(dropped[:_SHOWN_IDS]) + (" ..." if len(dropped) > _SHOWN_IDS else "")
+    numbers = (
+        f"{len(dropped)} of {len(common)} items lost more than {gate.item_drop:g}"
+        f" (at most {gate.max_items})" + (f": {shown}" if dropped else "")
+    )
+    data = {"n": len(common), "items": dropped[:MAX_LISTED_IDS]}
+    return _Pending(_check(system, not missed, numbers, float(len(dropped)), None, data), missed)
+
+
+_SHOWN_IDS = 10  # item ids a regressions check names in its detail (the summary lists more)
 
 
 def _skipped(system: str, why: str) -> _Pending:
@@ -319,6 +384,9 @@ def _result(gate: Gate, checks: list[GateCheck]) -> GateVerdict:
     if isinstance(gate, BaselineGate):
         against = gate.baseline or "the baseline run"
         head = f"mean difference vs {against}: "
+    elif isinstance(gate, RegressionGate):
+        against = gate.baseline or "the baseline run"
+        head = f"items that lost more than {gate.item_drop:g} vs {against}: "
     else:
         head = f"{gate.stat if isinstance(gate, ThresholdGate) else 'pass rate'}: "
     detail = head + ", ".join(c.line() for c in checks)

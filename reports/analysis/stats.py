@@ -265,32 +265,57 @@ def sign_test_p(
     return float(binomtest(wins, wins + losses, 0.5, alternative=alternative).pvalue)
 
 
-def bootstrap_p(
+def mean_test_p(
     values: Sequence[float] | NDArray[np.float64],
     *,
     bound: float,
     alternative: Literal["less", "greater"],
-    seed: int = 0,
-    resamples: int = 1000,
 ) -> float:
-    """One-sided percentile-bootstrap p-value that the mean is ``alternative`` than ``bound``.
+    """One-sided p-value that the mean of ``values`` is ``alternative`` than ``bound``.
 
-    ``"less"``: the share of bootstrap means at or above ``bound`` (add-one corrected), so
-    p < alpha exactly when the one-sided ``1 - alpha`` percentile interval lies below ``bound``.
-    When no bootstrap mean reaches ``bound``, the normal approximation (the bootstrap's standard
-    error) gives the smaller p-value a many-comparison correction needs.
+    The one-sample t-test (Student's t with n - 1 degrees of freedom), exact for normal scores
+    and close to its level for skewed, bounded ones at small n. Fewer than two values cannot be
+    tested (1.0). Values with no spread have no t statistic: the exact sign test of the items
+    against ``bound`` stands in (``1 / 2**n`` when every item lies beyond it, else 1.0), so a
+    zero standard error never gives p = 0.
     """
     _check_alternative(alternative)
     arr = np.asarray(values, dtype=float)
-    if arr.size == 0:
+    n = arr.size
+    if n < 2:
         return 1.0
-    means = bootstrap_means(arr, seed=seed, resamples=resamples)
-    other_side = np.sum(means >= bound) if alternative == "less" else np.sum(means <= bound)
-    p = float((other_side + 1) / (resamples + 1))
-    if other_side == 0:  # beyond the bootstrap's resolution: its normal approximation
-        se = float(means.std())
-        p = min(p, z_test_p(float(arr.mean()) - bound, se=se, alternative=alternative))
-    return p
+    delta = float(arr.mean()) - bound
+    spread = float(arr.std(ddof=1))
+    # equal values leave rounding noise (1e-17) in the spread: no spread at all
+    if not spread > 1e-12 * max(1.0, abs(float(arr.mean()))) or not math.isfinite(spread):
+        beyond = np.all(arr < bound) if alternative == "less" else np.all(arr > bound)
+        return float(0.5**n) if beyond else 1.0
+    return t_test_p(delta, se=spread / math.sqrt(n), df=n - 1, alternative=alternative)
+
+
+def t_test_p(
+    delta: float, *, se: float, df: float, alternative: Literal["less", "greater"]
+) -> float:
+    """p-value of a one-sided t test that a difference ``delta`` with standard error ``se``
+    and ``df`` degrees of freedom is 0; 1.0 when ``se`` is 0 or not finite (no test)."""
+    from scipy.stats import t as student
+
+    _check_alternative(alternative)
+    if not (se > 0 and math.isfinite(se) and df > 0 and math.isfinite(delta)):
+        return 1.0
+    statistic = delta / se
+    p = student.cdf(statistic, df) if alternative == "less" else student.sf(statistic, df)
+    return float(p)
+
+
+def welch_df(variances: Sequence[float], dfs: Sequence[float]) -> float:
+    """Welch-Satterthwaite degrees of freedom of a sum of independent squared standard errors
+    ``variances`` (each with its own ``dfs``); terms with no variance count for nothing."""
+    terms = [(v, d) for v, d in zip(variances, dfs, strict=True) if v > 0 and d > 0]
+    if not terms:
+        return 0.0
+    total = sum(v for v, _ in terms)
+    return float(total**2 / sum(v * v / d for v, d in terms))
 
 
 def binomial_p(
@@ -309,14 +334,11 @@ def binomial_p(
 def z_test_p(delta: float, *, se: float, alternative: Alternative = "two-sided") -> float:
     """p-value of a normal (z) test that a difference ``delta`` with standard error ``se`` is 0.
 
-    For comparisons where only means and confidence intervals are known (no per-item pairs).
+    A standard error of 0 (or not finite) allows no test: the p-value is 1.0, never 0.
     """
     _check_alternative(alternative)
-    if se <= 0 or not np.isfinite(se):
-        if delta == 0:
-            return 1.0
-        hit = {"less": delta < 0, "greater": delta > 0, "two-sided": True}[alternative]
-        return 0.0 if hit else 1.0
+    if not (se > 0 and math.isfinite(se) and math.isfinite(delta)):
+        return 1.0
     z = delta / se
     if alternative == "less":
         return _normal_sf(-z)

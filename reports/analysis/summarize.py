@@ -9,11 +9,21 @@ from dataclasses import dataclass, field
 from judge.reports.analysis.aggregate import best_systems, flag_counts, score_cells
 from judge.reports.analysis.baseline import comparison_section
 from judge.reports.analysis.calibration import calibration_section
+from judge.reports.analysis.cascade import cascade_calibrations, cascade_summaries
 from judge.reports.analysis.gates import Correction, Gate, RunBaseline, evaluate_gates
+from judge.reports.analysis.human_scale import human_scale_section
 from judge.store.refs import ResolvedRun
 from judge.store.sqlite import StoredScore
-from judge.store.summary import GitInfo, JudgeChange, JudgeInfo, Skipped, Summary, Work
-from judge.store.tables import table_of
+from judge.store.summary import (
+    Calibration,
+    GitInfo,
+    JudgeChange,
+    JudgeInfo,
+    Skipped,
+    Summary,
+    Work,
+)
+from judge.store.tables import ScoreTable, table_of
 from judge.suite.human_labels import Labels
 
 
@@ -47,9 +57,14 @@ def build_summary(
     baseline: ResolvedRun | None = None,
     changed: Mapping[str, JudgeChange] | None = None,
     labels: Labels | None = None,
+    calibrate: bool = False,
+    human: Labels | None = None,
 ) -> Summary:
     """The run's summary: statistics per score and system, gate verdicts, and, when given, the
-    comparison with a ``baseline`` run and the judges' agreement with human ``labels``."""
+    comparison with a ``baseline`` run and the judges' agreement with human ``labels``.
+
+    ``calibrate``: a run of ``judge calibrate`` (judge cards from ``labels``, when given, and the
+    bands of the cascades); ``human``: labels for the means on the human scale (PPI)."""
     table = table_of((s.metric, s.system, s.item_id, s.values) for s in scores)
     stat = {"seed": facts.seed, "resamples": facts.resamples}
     higher = facts.higher_is_better
@@ -91,8 +106,38 @@ def build_summary(
             else None
         ),
         calibration=(
-            calibration_section(scores=table, labels=labels, higher_is_better=higher, **stat)
-            if labels is not None
+            _calibration(table, scores, facts=facts, labels=labels, **stat)
+            if calibrate or labels is not None
+            else None
+        ),
+        cascades=cascade_summaries(scores=scores, judges=facts.judges, usage=facts.work.usage),
+        human_scale=(
+            human_scale_section(scores=table, labels=human, systems=facts.systems)
+            if human is not None
             else None
         ),
     )
+
+
+def _calibration(
+    table: ScoreTable,
+    scores: Sequence[StoredScore],
+    *,
+    facts: RunFacts,
+    labels: Labels | None,
+    seed: int,
+    resamples: int,
+) -> Calibration:
+    """``judge calibrate``'s section: judge cards against the labels, bands of the cascades."""
+    if labels is not None:
+        section = calibration_section(
+            scores=table,
+            labels=labels,
+            higher_is_better=facts.higher_is_better,
+            seed=seed,
+            resamples=resamples,
+        )
+    else:
+        section = Calibration()
+    section.cascades = cascade_calibrations(scores=scores, judges=facts.judges, labels=labels)
+    return section

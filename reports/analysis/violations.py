@@ -3,7 +3,8 @@
 Gates judge a statistic over all items; an item "violates" a gate when its own score is outside
 the gate's bounds (threshold gates), does not clear the cutoff (pass-rate gates), or loses more
 than the allowed drop against the baseline system's score for the same item, or against its own
-score in the baseline run (comparison gates). The gates are re-read from the suite spec stored
+score in the baseline run (comparison gates: ``max_drop``; item counts: ``item_drop``, the very
+items a ``regressions(...)`` gate counts). The gates are re-read from the suite spec stored
 with the run, so that this works for any stored run.
 """
 
@@ -13,7 +14,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from judge.store.tables import ScoreTable
-from judge.suite.gate_spec import OPS, BaselineGate, Gate, GateError, PassRateGate, parse_gate
+from judge.suite.gate_spec import (
+    OPS,
+    BaselineGate,
+    Gate,
+    GateError,
+    PassRateGate,
+    RegressionGate,
+    parse_gate,
+)
 
 _EPS = 1e-12
 
@@ -43,18 +52,19 @@ def item_violations(
     """
     per_system = table.get(gate.metric, {})
     systems = gate.systems or tuple(per_system)
-    if isinstance(gate, BaselineGate):
+    if isinstance(gate, BaselineGate | RegressionGate):
         higher = higher_is_better.get(gate.metric, True)
+        allowed = gate.max_drop if isinstance(gate, BaselineGate) else gate.item_drop
         if gate.baseline is None:
             before = (previous or {}).get(gate.metric, {})
             return {
-                s: _losses(per_system.get(s, {}), before[s], gate.max_drop, higher)
+                s: _losses(per_system.get(s, {}), before[s], allowed, higher)
                 for s in systems
                 if s in before
             }
         base = per_system.get(gate.baseline, {})
         return {
-            s: _losses(per_system.get(s, {}), base, gate.max_drop, higher)
+            s: _losses(per_system.get(s, {}), base, allowed, higher)
             for s in systems
             if s != gate.baseline
         }

@@ -18,6 +18,14 @@ function tokenView(token) {
   return { text: token, cont: false };
 }
 
+// ``li`` appended to ``list``, picked by a click, Enter or Space
+function pickable(list, li, pick) {
+  li.addEventListener("click", pick);
+  li.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
+  list.append(li);
+  return li;
+}
+
 function probBars(probs, { unsafe, order } = {}) {
   const grid = h("div", { class: "probs" });
   const names = order || Object.keys(probs).sort((a, b) => probs[b] - probs[a]);
@@ -121,10 +129,7 @@ const Explain = {
           probBars({ entailment: c.entailment, neutral: c.neutral, contradiction: c.contradiction }, { order: ["entailment", "neutral", "contradiction"] }),
           c.evidence ? h("div", { class: "evidence-quote" }, h("span", { class: "muted", text: "best evidence" + (Number.isInteger(c.chunk) && d.chunks > 1 ? " (chunk " + (c.chunk + 1) + " of " + d.chunks + ")" : "") + ": " }), c.evidence) : null,
         );
-        li.addEventListener("click", () => activate(k));
-        li.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); activate(k); } });
-        list.append(li);
-        return li;
+        return pickable(list, li, () => activate(k));
       });
       const activate = (k) => {
         items.forEach((li, i) => li.classList.toggle("active", i === k));
@@ -144,7 +149,7 @@ const Explain = {
       const worst = claims.reduce((best, c, i) => (best < 0 || Number(c.entailment) < Number(claims[best].entailment) ? i : best), -1);
       activate(worst);
       return h("div", { class: "explain nli" },
-        h("p", { class: "muted", text: plural(claims.length, "claim") + " checked against the " + against + (d.chunks > 1 ? " (read in " + d.chunks + " chunks)" : "") + ": " +
+        h("p", { class: "muted", text: (d.recipe ? "Recipe " + d.recipe + " (supported or not; no separate contradiction class): " : "") + plural(claims.length, "claim") + " checked against the " + against + (d.chunks > 1 ? " (read in " + d.chunks + " chunks)" : "") + ": " +
           counts.entailment + " supported, " + counts.neutral + " not addressed, " + counts.contradiction + " contradicted. Select a claim to see its evidence." }),
         h("div", { class: "texts" }, h("div", {}, h("h5", { text: "output (claims marked)" }), outBox),
           h("div", {}, premHead, premBox)),
@@ -171,10 +176,7 @@ const Explain = {
           h("div", {}, h("span", { class: "badge " + (good ? "better" : "worse"), text: good ? "supported" : "unsupported" }), " ",
             h("span", { class: "muted", text: String(f.kind || "fact") + " " }), h("span", { text: String(f.text || "") })),
           h("div", { class: "muted" }, "read as ", h("code", { text: String(f.value === undefined ? "" : f.value) }), ";", ...found));
-        li.addEventListener("click", () => activate(k));
-        li.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); activate(k); } });
-        list.append(li);
-        return li;
+        return pickable(list, li, () => activate(k));
       });
       const activate = (k) => {
         items.forEach((li, i) => li.classList.toggle("active", i === k));
@@ -225,6 +227,52 @@ const Explain = {
         probBars(labels, { unsafe }),
         worst ? h("h5", { text: "the most toxic part" + (d.chunks > 1 ? " (of " + d.chunks + " chunks)" : "") }) : null,
         worst ? h("p", { class: "text block" }, at >= 0 ? markedText(ctx.output, [{ start: at, end: at + worst.length, cls: "evidence contra" }]) : worst) : null,
+        guardDetails(d),
+      );
+    },
+
+    // details: each label's probability at the answer's first token, the rendered prompt's
+    // digest, and the chunk read when a field was chunked (metrics/lm_judge.py)
+    lm_judge(d, ctx) {
+      const probs = d.probabilities || {};
+      const field = d.chunk_field;
+      const text = field === "output" ? ctx.output || "" : field ? ctx.premise(field) : "";
+      const span = Array.isArray(d.chunk_span) ? d.chunk_span : null;
+      return h("div", { class: "explain lm_judge" },
+        h("p", { class: "muted", text: "The judge model's probability of each answer label at its first token, renormalised over the labels; the score is their expected value." +
+          (d.chat_template ? " Asked through the model's chat template." : " Asked as plain text.") }),
+        probBars(probs, { order: Object.keys(probs) }),
+        h("p", { class: "muted" }, "prompt digest ", h("code", { text: String(d.prompt_digest || "–") }), " · ", plural(Number(d.tokens) || 0, "token")),
+        field && text ? h("h5", { text: "the " + field + " chunk that counted (" + (Number(d.chunk) + 1) + " of " + d.chunks + ")" }) : null,
+        field && text ? h("p", { class: "text block long" }, span ? markedText(text, [{ start: span[0], end: span[1], cls: "evidence" }]) : text) : null,
+      );
+    },
+
+    // details: the grader's feedback, the probability of each score 1-5 after its score
+    // marker, and the parsed score when it was needed (metrics/rubric.py)
+    rubric(d) {
+      const probs = d.probabilities || {};
+      const notes = [];
+      if (d.parsed !== undefined) notes.push(d.parsed === null ? "The score tokens were unlikely after the marker and no score could be parsed from what the grader wrote." : "The score tokens were unlikely after the marker: the score " + d.parsed + " is parsed from what the grader wrote.");
+      return h("div", { class: "explain rubric" },
+        h("p", { class: "muted", text: "The grader (" + (d.recipe || "rubric") + ") wrote its feedback, then the score: the probability of each score 1-5 is read after its score marker, and the score is their expected value." }),
+        probBars(probs, { order: ["1", "2", "3", "4", "5"].filter((k) => k in probs) }),
+        notes.length ? h("p", { class: "muted", text: notes.join(" ") }) : null,
+        h("h5", { text: "feedback" }),
+        h("p", { class: "text block long", text: d.feedback || "(none: the score was read at once)" }),
+      );
+    },
+
+    // details: the spans of the output a token classifier marks as unsupported, each with its
+    // highest token probability (metrics/spans.py)
+    spans(d, ctx) {
+      const spans = Array.isArray(d.spans) ? d.spans : [];
+      const output = ctx.output || "";
+      const ranges = spans.map((sp, i) => ({ start: sp.start, end: sp.end, cls: "evidence contra", title: "unsupported · confidence " + fmt(Number(sp.confidence), 3), data: { span: String(i) } }));
+      return h("div", { class: "explain spans" },
+        h("p", { class: "muted", text: plural(Number(d.flagged) || 0, "token") + " of " + plural(Number(d.tokens) || 0, "token") + " marked as unsupported by the source" + (d.chunks > 1 ? " (read in " + d.chunks + " parts)" : "") + "; the score is their share." }),
+        h("p", { class: "text block" }, markedText(output, ranges)),
+        spans.length ? h("ol", { class: "spans" }, spans.map((sp) => h("li", {}, h("q", { text: sp.text || output.slice(sp.start, sp.end) }), " ", h("span", { class: "num muted", text: fmt(Number(sp.confidence), 3) })))) : h("p", { class: "muted", text: "No span marked." }),
       );
     },
 
@@ -251,6 +299,21 @@ const Explain = {
     },
   },
 };
+
+// What a guard recipe adds to toxicity's evidence: each policy's probability of unsafe and the
+// categories the guard named (metrics/guards.py).
+function guardDetails(d) {
+  const parts = [];
+  if (d.recipe) parts.push(h("p", { class: "muted", text: "Asked as the guard recipe " + d.recipe + "." }));
+  if (d.policies && typeof d.policies === "object") {
+    parts.push(h("h5", { text: "probability of unsafe per policy (the highest counts)" }), probBars(d.policies, {}));
+  }
+  if (Array.isArray(d.categories)) {
+    parts.push(h("p", {}, "categories named: ", d.categories.length ? d.categories.join(", ") : "none",
+      d.category_text ? [" ", h("span", { class: "muted" }, "(the guard wrote ", h("code", { text: d.category_text }), ")")] : null));
+  }
+  return parts.length ? h("div", {}, parts) : null;
+}
 
 // The five output tokens that found the poorest match in the reference: where precision is lost.
 function weakestMatches(d) {

@@ -279,8 +279,10 @@ const Explorer = {
     return h("tr", { class: "detail", "data-index": i }, h("td", { colspan: 4 + systems.length }, Item.render(this, i, systems)));
   },
 
-  // Show item i (by index): clear the filters if they hide it, go to its page and open it.
-  reveal(i) {
+  // Show item i (by index): clear the filters if they hide it, go to its page and open it;
+  // with why, each output also opens its explanation (of the score in view, else the first).
+  reveal(i, opts) {
+    if (opts && opts.why) Item.explainOnOpen.add(i);
     if (!this.list.includes(i)) this.set({});
     const pos = this.list.indexOf(i);
     this.state.page = Math.floor(pos / this.state.size);

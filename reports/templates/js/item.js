@@ -59,6 +59,9 @@ const Item = {
   // Once the item's evidence is decoded: a "why?" per judge that left some, and its flags.
   decorate(view, i, doc) {
     if (!doc) return;
+    // a view drawn over again before its evidence came is no longer on the page: leave the
+    // request to explain for the view that is
+    const explain = view.isConnected && this.explainOnOpen.delete(i);
     for (const card of view.querySelectorAll("article.output")) {
       const sys = card.dataset.system;
       for (const row of card.querySelectorAll("tr[data-judge]")) {
@@ -72,6 +75,12 @@ const Item = {
           if (this.opened.has(i + "|" + sys + "|" + judge)) this.toggleWhy(button);
         }
       }
+      if (explain && !card.querySelector('button.why[aria-expanded="true"]')) {
+        const buttons = [...card.querySelectorAll("button.why")];
+        const focus = Explorer.data.scores.find((s) => s.name === Explorer.state.score);
+        const pick = buttons.find((b) => focus && b.dataset.why === focus.judge) || buttons[0];
+        if (pick) this.toggleWhy(pick);
+      }
     }
   },
 
@@ -81,6 +90,7 @@ const Item = {
   },
 
   opened: new Set(), // "item|system|judge" of the explanations shown, kept across re-renders
+  explainOnOpen: new Set(), // items opened by a link (#item=ID): show their explanations
 
   async toggleWhy(button) {
     const card = button.closest("article.output");
@@ -125,6 +135,10 @@ const Evidence = {
   },
 
   async load(key) {
+    // the blocks follow the script in the page: an item opened at once (#item=ID) waits for them
+    if (document.readyState === "loading") {
+      await new Promise((done) => document.addEventListener("DOMContentLoaded", done, { once: true }));
+    }
     const node = $("jd-" + key);
     if (!node) return null;
     const binary = atob(node.textContent.trim());

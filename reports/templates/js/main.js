@@ -76,12 +76,14 @@
     if (run) { e.preventDefault(); run(); }
   });
 
+  // #item=ID opens that item with its explanations. The address is anyone's to write: an id
+  // that is not valid percent-encoding (#item=%) is read as it stands, never thrown on.
   const fromHash = () => {
     const m = /^#item=(.+)$/.exec(location.hash);
-    if (m) {
-      const id = decodeURIComponent(m[1]);
-      if (byId.has(id)) reveal(byId.get(id));
-    }
+    if (!m) return;
+    let id = m[1];
+    try { id = decodeURIComponent(m[1]); } catch (e) { id = m[1]; }
+    if (byId.has(id)) Explorer.reveal(byId.get(id), { why: true });
   };
   window.addEventListener("hashchange", fromHash);
   fromHash();
