@@ -244,6 +244,11 @@ class Metric(ABC):
         that judges run before this one keep its products. Reads files only, loads nothing."""
         return None
 
+    # The shared passes of the run's other judges on this judge's model (set by the runner,
+    # in every process that builds the judge): each batch's pass covers their texts too, so
+    # that it is the same pass whichever judge runs it (judge.metrics.passes).
+    companions: tuple[Hashable, ...] = ()
+
     def state(self) -> Mapping[str, Any]:
         """Suite-level state that changes scores (such as an idf corpus digest); default: none."""
         return {}

@@ -236,15 +236,12 @@ class BERTScore(Metric):
             self._encoder = passes.acquire(
                 model=self.models["model"],
                 want=self.shared_pass(),
+                companions=self.companions,
                 layers=config_layers(self.models["model"].path) or self.layer,
                 batch_size=self.p.batch_size,
                 batch_tokens=self.p.batch_tokens,
             )
         return self._encoder
-
-    def encode(self, texts: Sequence[str]) -> list[Encoded]:
-        """Token states of ``texts``: from the shared pass, computed or kept for this judge."""
-        return passes.products(self.encoder(), texts, self.shared_pass())
 
     def idf_weights(self) -> dict[int, float]:
         """idf per token id over the suite's references, as bert-score computes it."""
@@ -272,12 +269,8 @@ class BERTScore(Metric):
 
     def _score(self, examples: list[Example]) -> list[Score]:
         encoder = self.encoder()
-        texts = list(
-            dict.fromkeys(
-                [ex.output for ex in examples] + [r for ex in examples for r in ex.references]
-            )
-        )
-        encoded = dict(zip(texts, self.encode(texts), strict=True))
+        want = self.shared_pass()
+        encoded: dict[str, Encoded] = passes.products(encoder, examples, want, self.companions)
         with one_thread(encoder.torch):  # thousands of small matrix products
             weights = {t: self._weights(e.ids) for t, e in encoded.items()}
             tokens: dict[str, list[str]] = {}

@@ -3,24 +3,30 @@
 Judges that run the same weights (by fingerprint) get one loaded tokenizer and model
 (:func:`acquire`) and ask it for *products* of a text's forward pass: the normalised token states
 of one layer (BERTScore's :class:`Tokens`) or a pooled sentence vector (similarity's
-:class:`Pooled`). Before a run the runner says which products its judges will ask for
-(:func:`expecting`); every pass then computes all of them at once and keeps those that a judge
-still to come will ask for, so that judge finds them instead of running the model again. What is
-kept is capped at :data:`KEEP_BYTES`; past it the oldest go, and are computed again if asked.
+:class:`Pooled`). The runner tells each judge its *companions*: the other judges of the run on
+the same loaded model. A judge's batch of examples is run as one canonical pass over the union
+of the texts that it and its companions read in those examples (sorted, so the same whichever
+judge runs it), computing every judge's product; those that a judge expected later in this
+process (:func:`expecting`) will ask for are kept, so it finds them instead of running the model
+again. What is kept is capped at :data:`KEEP_BYTES`; past it the oldest go, and are computed
+again if asked.
 
-Scores do not depend on any of this: a product is a pure function of the text and the model
-(batching changes float rounding only, below 1e-6). Nothing here imports torch at module level.
+Because the pass of a batch does not depend on which judge runs it, nor on what was kept, a
+judge's scores are the same bit for bit whether it runs with its companions in one process (the
+local engine) or alone in a Ray actor; they differ from a judge run without companions only by
+float rounding of other batch shapes (below 1e-6). Nothing here imports torch at module level.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from judge.metrics.base import ResolvedModel
+from judge.metrics.base import Example, ResolvedModel
 from judge.metrics.device import Placement
 from judge.metrics.fastpath import Precision
 
@@ -46,6 +52,7 @@ class Pooled:
 
 
 Product = Tokens | Pooled
+Field = Literal["output", "references", "source", "prompt"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class Want:
     precision: Precision
     product: Product
     placement: Placement | None = None
+    reads: tuple[Field, ...] = ("output", "references")  # the example's texts it is asked for
 
     @property
     def key(self) -> Key:
@@ -74,7 +82,7 @@ class _Loaded:
 
 _ENCODERS: dict[Key, _Loaded] = {}
 _EXPECTED: Counter[Want] = Counter()
-_KEPT: OrderedDict[tuple[Want, str], Any] = OrderedDict()
+_KEPT: OrderedDict[tuple[Want, str], dict[str, Any]] = OrderedDict()  # (want, batch)
 _KEPT_BYTES = [0]
 LOADS: Counter[Key] = Counter()  # models loaded per key in this process (for tests)
 
@@ -88,11 +96,12 @@ def acquire(
     *,
     model: ResolvedModel,
     want: Want,
+    companions: Sequence[object] = (),
     layers: int,
     batch_size: int = 64,
     batch_tokens: int = 4096,
 ) -> Any:
-    """The process's encoder of ``model`` deep enough for ``want`` and the judges expected.
+    """The process's encoder of ``model`` deep enough for ``want`` and its companions.
 
     ``layers`` is the model's number of layers. The encoder is loaded once; later judges of the
     same weights get the same one (loaded again, deeper, only when a judge needs a layer past
@@ -100,14 +109,11 @@ def acquire(
     """
     from judge.metrics.encoder import TokenEncoder
 
-    depth = max(
-        [depth_for(want, layers=layers)]
-        + [depth_for(w, layers=layers) for w, n in _EXPECTED.items() if n and w.key == want.key]
-    )
+    depth = max(depth_for(w, layers=layers) for w in group(want, companions))
+    if want.precision != "fp32":  # an exported model gives its last layer only
+        depth = depth_for(want, layers=layers)
     loaded = _ENCODERS.get(want.key)
-    if loaded is None or loaded.encoder.layer < depth_for(want, layers=layers):
-        if want.precision != "fp32":  # an exported model gives its last layer only
-            depth = depth_for(want, layers=layers)
+    if loaded is None or loaded.encoder.layer < depth:
         encoder = TokenEncoder(
             path=model.path,
             layer=depth,
@@ -138,48 +144,66 @@ def _unload_unused() -> None:
         del _ENCODERS[key]
 
 
-def products(encoder: Any, texts: Sequence[str], want: Want) -> list[Any]:
-    """``want``'s product of every text, in order: kept ones as they are, the rest computed in
-    one pass that also computes (and keeps) what the judges still expected will ask for."""
-    unique = list(dict.fromkeys(texts))
-    found: dict[str, Any] = {}
-    for text in unique:
-        value = _KEPT.get((want, text))
-        if value is not None:
-            _KEPT.move_to_end((want, text))
-            found[text] = value
-    missing = [t for t in unique if t not in found]
-    if missing:
-        # the judges to come: others expected on this model, and this judge's twins
-        keep = [
-            w
-            for w, n in _EXPECTED.items()
-            if w.key == want.key and (n >= 2 if w == want else n >= 1) and _fits(w, encoder)
-        ]
-        wanted = [want] + [w for w in keep if w != want]
-        computed = encoder.run(missing, [w.product for w in wanted])
-        found.update(zip(missing, computed[0], strict=True))
+def group(want: Want, companions: Sequence[object]) -> list[Want]:
+    """``want`` and its companions on the same loaded model, in a canonical order."""
+    same = (w for w in companions if isinstance(w, Want) and w.key == want.key)
+    return sorted({want, *same}, key=repr)
+
+
+def texts_of(examples: Sequence[Example], reads: Sequence[Field]) -> list[str]:
+    """The distinct texts that a judge reading ``reads`` asks for in ``examples``, in order."""
+    texts: list[str] = []
+    for ex in examples:
+        for field in reads:
+            if field == "output":
+                texts.append(ex.output)
+            elif field == "references":
+                texts.extend(ex.references)
+            else:
+                texts.append((ex.source if field == "source" else ex.prompt) or "")
+    return list(dict.fromkeys(texts))
+
+
+def products(
+    encoder: Any, examples: Sequence[Example], want: Want, companions: Sequence[object] = ()
+) -> dict[str, Any]:
+    """``want``'s product of every text it reads in ``examples`` (by text).
+
+    Kept from the canonical pass of this batch when a companion ran it before; else that pass
+    is run here (the union of the texts that ``want`` and its companions read, sorted, every
+    product at once) and the products of the judges still expected in this process are kept.
+    """
+    wanted = group(want, companions)
+    union = sorted({t for w in wanted for t in texts_of(examples, w.reads)})
+    batch = hashlib.blake2b("\0".join(union).encode("utf-8"), digest_size=16).hexdigest()
+    mine = _KEPT.get((want, batch))
+    if mine is not None:
+        if _EXPECTED[want] <= 1:  # no twin still to come
+            _drop((want, batch))
+    else:
+        computed = encoder.run(union, [w.product for w in wanted])
         for w, values in zip(wanted, computed, strict=True):
-            if w in keep:
-                for text, value in zip(missing, values, strict=True):
-                    _keep((w, text), value)
-    return [found[t] for t in texts]
+            by_text = dict(zip(union, values, strict=True))
+            if w == want:
+                mine = by_text
+            if _EXPECTED[w] >= (2 if w == want else 1):  # a judge still to come
+                _keep((w, batch), {t: by_text[t] for t in texts_of(examples, w.reads)})
+    assert mine is not None
+    return {t: mine[t] for t in texts_of(examples, want.reads)}
 
 
-def _fits(want: Want, encoder: Any) -> bool:
-    product = want.product
-    return not isinstance(product, Tokens) or product.layer <= encoder.layer
-
-
-def _keep(key: tuple[Want, str], value: Any) -> None:
+def _keep(key: tuple[Want, str], values: dict[str, Any]) -> None:
     if key in _KEPT:
         return
-    value = value.detached()  # its own memory, not a view that holds a whole batch
-    _KEPT[key] = value
-    _KEPT_BYTES[0] += value.nbytes
+    # each its own memory, not a view that holds a whole batch
+    kept = _KEPT[key] = {t: v.detached() for t, v in values.items()}
+    _KEPT_BYTES[0] += sum(v.nbytes for v in kept.values())
     while _KEPT_BYTES[0] > KEEP_BYTES and _KEPT:
-        _, old = _KEPT.popitem(last=False)
-        _KEPT_BYTES[0] -= old.nbytes
+        _drop(next(iter(_KEPT)))
+
+
+def _drop(key: tuple[Want, str]) -> None:
+    _KEPT_BYTES[0] -= sum(v.nbytes for v in _KEPT.pop(key).values())
 
 
 def finished(want: Want) -> None:
@@ -189,7 +213,7 @@ def finished(want: Want) -> None:
     else:
         _EXPECTED.pop(want, None)
         for key in [k for k in _KEPT if k[0] == want]:
-            _KEPT_BYTES[0] -= _KEPT.pop(key).nbytes
+            _drop(key)
     _unload_unused()
 
 

@@ -115,8 +115,13 @@ class Similarity(Metric):
     def shared_pass(self) -> passes.Want | None:
         if self._pooling is None:
             return None
+        against = self.p.against
         return passes.Want(
-            self.models["model"].fingerprint, "fp32", self._pooling, placement=self.placement
+            self.models["model"].fingerprint,
+            "fp32",
+            self._pooling,
+            placement=self.placement,
+            reads=("output", "references" if against == "reference" else against),
         )
 
     @property
@@ -147,8 +152,9 @@ class Similarity(Metric):
             return ex.references
         return (ex.source or "",) if self.p.against == "source" else (ex.prompt or "",)
 
-    def _vectors(self, texts: list[str]) -> tuple[Any, set[str]]:
-        """Normalised sentence vectors of ``texts`` and which texts were cut to fit."""
+    def _vectors(self, examples: list[Example], texts: list[str]) -> tuple[Any, set[str]]:
+        """Normalised sentence vectors of ``texts`` (those of ``examples``) and which texts
+        were cut to fit."""
         want = self.shared_pass()
         if want is not None:
             if self._encoder is None:
@@ -156,10 +162,14 @@ class Similarity(Metric):
                 self._encoder = passes.acquire(
                     model=self.models["model"],
                     want=want,
+                    companions=self.companions,
                     layers=config_layers(path) or 0,
                     batch_size=self.p.batch_size,
                 )
-            found: list[Sentence] = passes.products(self._encoder, texts, want)
+            by_text: dict[str, Sentence] = passes.products(
+                self._encoder, examples, want, self.companions
+            )
+            found = [by_text[t] for t in texts]
             torch = self._encoder.torch
             vectors = torch.nn.functional.normalize(
                 torch.stack([s.vector for s in found]), p=2, dim=1
@@ -178,7 +188,7 @@ class Similarity(Metric):
 
     def _score(self, examples: list[Example]) -> list[Score]:
         texts = list(dict.fromkeys(t for ex in examples for t in (ex.output, *self._targets(ex))))
-        vectors, long = self._vectors(texts)
+        vectors, long = self._vectors(examples, texts)
         index = {t: i for i, t in enumerate(texts)}
         scores = []
         for ex in examples:

@@ -83,7 +83,7 @@ def test_one_load_and_one_pass_per_text_with_equal_scores(
     alone = [values(m) for m in judges(minilm_path)]
     assert counted["loads"] == 2  # each judge on its own loads the model
     counted["inputs"].clear()
-    bert, sim = judges(minilm_path)
+    bert, sim = companions(*judges(minilm_path))
     with passes.expecting([bert.shared_pass(), sim.shared_pass()]):
         shared_bert = values(bert)
         passes.finished(bert.shared_pass())
@@ -96,6 +96,14 @@ def test_one_load_and_one_pass_per_text_with_equal_scores(
     assert shared_bert == pytest.approx(alone[0], abs=1e-6)
     assert shared_sim == pytest.approx(alone[1], abs=1e-6)
     assert passes._KEPT == {} and passes._ENCODERS == {}  # nothing left behind
+    # each judge on its own, told its companion (as in a Ray actor): the very same numbers
+    apart = [values(m) for m in companions(*judges(minilm_path))]
+    assert apart == [shared_bert, shared_sim]
+
+
+def companions(bert: BERTScore, sim: Similarity) -> tuple[BERTScore, Similarity]:
+    bert.companions, sim.companions = (sim.shared_pass(),), (bert.shared_pass(),)
+    return bert, sim
 
 
 def test_shared_similarity_equals_sentence_transformers(minilm_path: Path) -> None:

@@ -9,7 +9,7 @@ import contextlib
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from judge.errors import UserError
 from judge.metrics import passes
@@ -148,6 +148,10 @@ def run_suite(
     # judges on the same model share its passes: each tells the process's encoders what it
     # will ask for, so the judges run before it keep that for it (judge.metrics.passes)
     wants = [metric.shared_pass() for _, metric, _ in built]
+    for i, (cfg, metric, job) in enumerate(built):
+        others = tuple(w for j, w in enumerate(wants) if j != i and w is not None)
+        metric.companions = others
+        built[i] = (cfg, metric, replace(job, companions=others))
     try:
         with passes.expecting(w for w in wants if isinstance(w, passes.Want)):
             _run_metrics(built, wants, suite, store, result, progress, batch_size, engine)
