@@ -19,11 +19,21 @@ say more when others are busy. Separate timings of the same forward passes vary 
 one run to the next even on a quiet machine, so the script also times the model's calls inside
 each judge run: the judge's wall time over that is its overhead, free of run-to-run noise.
 
+With ``--processes``, whole processes instead, as a CI job pays them: a cold ``judge eval`` of
+the suite (new store; imports, model load, scoring, statistics, report) against a fresh
+``python`` that imports bert-score and calls ``bert_score.score`` once per system, paired and
+alternating, ratio the median of per-pair ratios.
+
     python benchmarks/bertscore.py [--items 1000] [--systems 4] [--repeats 3]
+    python benchmarks/bertscore.py --processes [--items 1000] [--systems 4] [--repeats 3]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import Clock, arguments, clock, header, median, row, verdict
+from benchmarks.common import ROOT, Clock, clock, header, judge_cli, median, row, verdict
 from benchmarks.synthetic import write_suite
 from judge.metrics.bertscore import BERTScoreParams
 from judge.run.runner import run_suite
@@ -92,11 +102,11 @@ FORWARD_SECONDS: list[float] = []  # per judge run: wall time inside the model's
 
 
 def judge_run(suite: Suite, folder: Path) -> tuple[Clock, dict[tuple[str, str], list[float]]]:
-    from judge.metrics.encoder import TokenEncoder
-
     store_path = folder / "judge.db"
     store_path.unlink(missing_ok=True)
     store = Store(store_path)
+    from judge.metrics.encoder import TokenEncoder
+
     spent = [0.0]
     model_call = TokenEncoder.forward
 
@@ -142,8 +152,76 @@ def compare(ours: dict[Any, list[float]], theirs: dict[Any, list[float]]) -> tup
     return max(diffs), sum(d > 1e-5 for d in diffs)
 
 
+PER_SYSTEM = """
+import json, sys
+import bert_score
+suite = json.load(open(sys.argv[1]))
+for cands in suite["systems"]:
+    bert_score.score(cands, suite["references"], model_type=suite["model"], num_layers=6)
+"""
+
+
+def processes(args: argparse.Namespace) -> None:
+    """Whole processes: cold `judge eval` against a process calling bert_score per system."""
+    folder = Path(tempfile.mkdtemp(prefix="judge-bench-"))
+    path = write_suite(folder, items=args.items, systems=args.systems)
+    suite = load_suite(path)
+    data = folder / "per-system.json"
+    data.write_text(
+        json.dumps(
+            {
+                "model": model_path(),
+                "references": [list(item.references) for item in suite.items],
+                "systems": [[suite.outputs[s][i.id] for i in suite.items] for s in suite.systems],
+            }
+        )
+    )
+    header(
+        f"BERTScore, whole processes: {args.systems} systems x {args.items} items",
+        repeats=args.repeats,
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    times: dict[str, list[float]] = {"judge eval": [], "bert-score per system": []}
+    for repeat in range(args.repeats):
+        for name in list(times)[repeat % 2 :] + list(times)[: repeat % 2]:
+            if name == "judge eval":
+                store = folder / f"judge-{repeat}.db"
+                seconds = judge_cli(
+                    "eval", str(path), "--store", str(store), "--out", str(folder / "out"), "-q"
+                )[0]
+            else:
+                t0 = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-c", PER_SYSTEM, str(data)],
+                    check=True,
+                    env=env,
+                    capture_output=True,
+                )
+                seconds = time.perf_counter() - t0
+            times[name].append(seconds)
+        print(
+            f"   repeat {repeat + 1} (wall s): "
+            + ", ".join(f"{k} {v[-1]:.1f}" for k, v in times.items()),
+            flush=True,
+        )
+    for name, values in times.items():
+        row(name, f"{median(values):.2f} s", f"median of {args.repeats}; min {min(values):.2f} s")
+    pairs = zip(times["bert-score per system"], times["judge eval"], strict=True)
+    speed = median([b / j for b, j in pairs])
+    row("bert-score per system / judge eval", f"{speed:.2f}x", "median of per-pair ratios")
+    verdict(">= 1.8x faster, whole processes", speed >= 1.8, f"{speed:.2f}x")
+
+
 def main() -> None:
-    args = arguments(__doc__, items=1000, repeats=3)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--systems", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--processes", action="store_true", help="whole processes, cold")
+    args = parser.parse_args()
+    if args.processes:
+        processes(args)
+        return
 
     import torch
     from bert_score.utils import get_model

@@ -51,8 +51,14 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
+CPU_SECONDS: list[float] = []  # per judge_cli call: the process's user + system CPU seconds
+
+
 def judge_cli(*args: str, cwd: Path | None = None) -> tuple[float, float, str]:
-    """Run ``judge ARGS`` in a fresh process: (wall seconds, its peak RSS in MB, stdout)."""
+    """Run ``judge ARGS`` in a fresh process: (wall seconds, its peak RSS in MB, stdout).
+
+    Its CPU seconds (all threads) go to :data:`CPU_SECONDS`: on a busy machine they vary far
+    less than wall time."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(
@@ -64,6 +70,7 @@ def judge_cli(*args: str, cwd: Path | None = None) -> tuple[float, float, str]:
         )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
+        CPU_SECONDS.append(usage.ru_utime + usage.ru_stime)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)

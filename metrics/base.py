@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import metadata
@@ -237,6 +237,17 @@ class Metric(ABC):
 
     def prepare(self, *, references: Sequence[Sequence[str]]) -> None:  # noqa: B027
         """Take suite-level context (every item's references) before scoring; default: none."""
+
+    def shared_pass(self) -> Hashable | None:
+        """What this judge will ask of a model shared with other judges of the process
+        (a ``judge.metrics.passes.Want``), or None: the runner tells the shared encoders, so
+        that judges run before this one keep its products. Reads files only, loads nothing."""
+        return None
+
+    # The shared passes of the run's other judges on this judge's model (set by the runner,
+    # in every process that builds the judge): each batch's pass covers their texts too, so
+    # that it is the same pass whichever judge runs it (judge.metrics.passes).
+    companions: tuple[Hashable, ...] = ()
 
     def state(self) -> Mapping[str, Any]:
         """Suite-level state that changes scores (such as an idf corpus digest); default: none."""

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from judge.metrics import fastpath
+from judge.metrics import fastpath, passes
 from judge.metrics.base import (
     Example,
     FileField,
@@ -224,17 +224,22 @@ class BERTScore(Metric):
 
     # -- scoring --------------------------------------------------------------------------
 
+    def shared_pass(self) -> passes.Want:
+        truncate = self.p.long_texts == "truncate"
+        model = self.models["model"].fingerprint
+        tokens = passes.Tokens(self.layer, truncate)
+        return passes.Want(model, self.p.precision, tokens, placement=self.placement)
+
     def encoder(self) -> TokenEncoder:
+        """The process's encoder of this judge's model, shared with other judges of it."""
         if self._encoder is None:
-            self._encoder = TokenEncoder(
-                path=self.models["model"].path,
-                layer=self.layer,
+            self._encoder = passes.acquire(
+                model=self.models["model"],
+                want=self.shared_pass(),
+                companions=self.companions,
+                layers=config_layers(self.models["model"].path) or self.layer,
                 batch_size=self.p.batch_size,
                 batch_tokens=self.p.batch_tokens,
-                truncate=self.p.long_texts == "truncate",
-                precision=self.p.precision,
-                key=self.models["model"].fingerprint,
-                placement=self.placement,
             )
         return self._encoder
 
@@ -264,12 +269,8 @@ class BERTScore(Metric):
 
     def _score(self, examples: list[Example]) -> list[Score]:
         encoder = self.encoder()
-        texts = list(
-            dict.fromkeys(
-                [ex.output for ex in examples] + [r for ex in examples for r in ex.references]
-            )
-        )
-        encoded = dict(zip(texts, encoder.encode(texts), strict=True))
+        want = self.shared_pass()
+        encoded: dict[str, Encoded] = passes.products(encoder, examples, want, self.companions)
         with one_thread(encoder.torch):  # thousands of small matrix products
             weights = {t: self._weights(e.ids) for t, e in encoded.items()}
             tokens: dict[str, list[str]] = {}
@@ -306,7 +307,9 @@ class BERTScore(Metric):
         )
 
     def close(self) -> None:
-        self._encoder = None
+        if self._encoder is not None:
+            self._encoder = None
+            passes.release(self.shared_pass())
 
 
 @dataclass(frozen=True)

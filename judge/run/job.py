@@ -6,6 +6,7 @@ neither imports the other at import time.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from judge.errors import UserError
@@ -22,6 +23,8 @@ class MetricJob:
     models: dict[str, ResolvedModel]
     references: list[tuple[str, ...]]
     fingerprint: str
+    # the shared passes of the run's other judges on the same model (Metric.companions)
+    companions: tuple[Hashable, ...] = ()
 
     def build(self, *, models: dict[str, ResolvedModel] | None = None, on: str = "") -> Metric:
         """The metric, prepared with the suite's references, checked against the fingerprint.
@@ -31,6 +34,7 @@ class MetricJob:
         """
         metric = self.cls(params=self.params, models=models if models is not None else self.models)
         metric.prepare(references=self.references)
+        metric.companions = self.companions
         built = metric.fingerprint()
         if built != self.fingerprint:
             raise UserError(

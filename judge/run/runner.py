@@ -9,9 +9,10 @@ import contextlib
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from judge.errors import UserError
+from judge.metrics import passes
 from judge.metrics.base import Metric, MetricError
 from judge.metrics.cascade import Cascade
 from judge.models import locate as models
@@ -144,25 +145,16 @@ def run_suite(
         items=suite.items,
         outputs=suite.outputs,
     )
+    # judges on the same model share its passes: each tells the process's encoders what it
+    # will ask for, so the judges run before it keep that for it (judge.metrics.passes)
+    wants = [metric.shared_pass() for _, metric, _ in built]
+    for i, (cfg, metric, job) in enumerate(built):
+        others = tuple(w for j, w in enumerate(wants) if j != i and w is not None)
+        metric.companions = others
+        built[i] = (cfg, metric, replace(job, companions=others))
     try:
-        for cfg, metric, job in built:
-            run_metric = run_cascade if isinstance(metric, Cascade) else _run_metric
-            tallies = run_metric(
-                cfg,
-                metric,
-                job,
-                suite=suite,
-                store=store,
-                run_id=result.run_id,
-                progress=progress,
-                batch_size=batch_size,
-                engine=engine,
-            )
-            result.computed[cfg.label] = sum(t.computed for t in tallies.values())
-            result.cached[cfg.label] = sum(t.cached for t in tallies.values())
-            for label, tally in tallies.items():
-                if tally.usage is not None:
-                    result.usage[label] = tally.usage
+        with passes.expecting(w for w in wants if isinstance(w, passes.Want)):
+            _run_metrics(built, wants, suite, store, result, progress, batch_size, engine)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) else "failed"
         with contextlib.suppress(UserError):  # the store itself may be what failed
@@ -174,6 +166,38 @@ def run_suite(
         progress.close()
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _run_metrics(
+    built: list[tuple[MetricConfig, Metric, MetricJob]],
+    wants: list[object],
+    suite: Suite,
+    store: Store,
+    result: RunResult,
+    progress: Progress,
+    batch_size: int,
+    engine: Engine,
+) -> None:
+    for (cfg, metric, job), want in zip(built, wants, strict=True):
+        run_metric = run_cascade if isinstance(metric, Cascade) else _run_metric
+        tallies = run_metric(
+            cfg,
+            metric,
+            job,
+            suite=suite,
+            store=store,
+            run_id=result.run_id,
+            progress=progress,
+            batch_size=batch_size,
+            engine=engine,
+        )
+        result.computed[cfg.label] = sum(t.computed for t in tallies.values())
+        result.cached[cfg.label] = sum(t.cached for t in tallies.values())
+        for label, tally in tallies.items():
+            if tally.usage is not None:
+                result.usage[label] = tally.usage
+        if isinstance(want, passes.Want):
+            passes.finished(want)
 
 
 def _run_metric(
