@@ -242,14 +242,14 @@ class Store:
 
     @guarded
     def put_run_scores(
-        self, *, run_id: str, metric: str, rows: Sequence[tuple[str, str, str]]
+        self, *, run_id: str, metric: str, rows: Iterable[tuple[str, str, str]]
     ) -> None:
         """Record which cached score each ``(system, item_id, key)`` of the run's metric
         ``metric`` got, in one transaction (the rows' order is the run's score order)."""
         with self.transaction() as db:
-            db.executemany(
+            db.executemany(  # a generator: no second copy of a large run's rows
                 "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
-                [(run_id, metric, s, i, k) for s, i, k in rows],
+                ((run_id, metric, s, i, k) for s, i, k in rows),
             )
 
     # -- runs -----------------------------------------------------------------------------
@@ -274,11 +274,11 @@ class Store:
             )
             db.executemany(
                 "INSERT INTO items VALUES (?, ?, ?)",
-                [(run_id, i, json.dumps(item.to_json())) for i, item in enumerate(items)],
+                ((run_id, i, json.dumps(item.to_json())) for i, item in enumerate(items)),
             )
             db.executemany(
                 "INSERT INTO outputs VALUES (?, ?, ?, ?)",
-                [(run_id, s, i, o) for s, per in outputs.items() for i, o in per.items()],
+                ((run_id, s, i, o) for s, per in outputs.items() for i, o in per.items()),
             )
 
     @guarded
@@ -364,17 +364,27 @@ class Store:
         return table_of((m, s, i, json.loads(v)) for m, s, i, v in rows)
 
     @guarded
-    def score_rows(self, run_id: str) -> list[tuple[str, str, str, str, str, str]]:
+    def score_rows(self, run_id: str) -> Iterator[tuple[str, str, str, str, str, str]]:
         """The run's scores as stored, in :meth:`scores` order: ``(metric, system, item_id,
         values, details, flags)`` with the last three as JSON text, for readers that pass
-        evidence on without parsing it.
+        evidence on without parsing it. Read as they are iterated (a large run's evidence is
+        never all in memory at once); iterate to the end before writing to the store.
         """
+        return self._rows(run_id, "c.value_json, c.details_json, c.flags_json")
+
+    @guarded
+    def score_values(self, run_id: str) -> Iterator[tuple[str, str, str, str, str]]:
+        """:meth:`score_rows` without the evidence: ``(metric, system, item_id, values,
+        flags)``, read as they are iterated."""
+        return self._rows(run_id, "c.value_json, c.flags_json")
+
+    def _rows(self, run_id: str, columns: str) -> Iterator[Any]:
         rows = self._db.execute(
-            "SELECT s.metric, s.system, s.item_id, c.value_json, c.details_json, c.flags_json "
+            f"SELECT s.metric, s.system, s.item_id, {columns} "  # columns: ours, never input
             "FROM scores s JOIN cache c ON c.key = s.key WHERE s.run_id=? ORDER BY s.rowid",
             (run_id,),
         )
-        return list(rows)
+        return iter(rows)
 
     def _record(self, row: Sequence[Any]) -> RunRecord:
         run_id, suite, suite_path, _digest, started, finished, status, info, summary = row
