@@ -128,3 +128,18 @@ def test_choose_takes_the_worst_by_direction_and_never_a_missing_score() -> None
     high = choose(items=items, table=table, systems=["a"], score="s", higher={"s": False}, limit=4)
     assert high is not None
     assert high.positions == (0, 4, 7, 8)  # worst 8 and 7; then every 4th of the rest
+
+
+def test_scores_read_evidence_only_for_the_metrics_asked(tmp_path: Path) -> None:
+    store = _store(tmp_path / "s.db", n_items=6, report_items=None)
+    every = store.scores("run")
+    some = store.scores("run", details={"nli"})
+    store.close()
+    assert [(s.metric, s.system, s.item_id, s.values, s.flags) for s in some] == [
+        (s.metric, s.system, s.item_id, s.values, s.flags) for s in every
+    ]
+    assert all(s.details for s in every if s.metric in {"nli", "bertscore"})
+    assert [s.details for s in some if s.metric == "nli"] == [
+        s.details for s in every if s.metric == "nli"
+    ]
+    assert not any(s.details for s in some if s.metric != "nli")

@@ -18,7 +18,7 @@ import os
 import platform
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -340,16 +340,26 @@ class Store:
         return out
 
     @guarded
-    def scores(self, run_id: str) -> list[StoredScore]:
+    def scores(self, run_id: str, *, details: Container[str] | None = None) -> list[StoredScore]:
         """The run's scores in the order the runner writes them: by metric (suite order), then
         item, then system (plan order, see :func:`judge.runner.run_suite`).
 
         The runner writes a metric's rows once all of them are scored or found in the cache, so
         the order never depends on which scores were cached or in which batch they were computed:
         an interrupted and resumed run reads as an uninterrupted one.
+
+        ``details``: the metric labels whose evidence is read (default all); the others' scores
+        carry empty details, so a large run's evidence need not all be in memory at once.
         """
         return [
-            StoredScore(m, s, i, json.loads(v), json.loads(d), json.loads(f))
+            StoredScore(
+                m,
+                s,
+                i,
+                json.loads(v),
+                json.loads(d) if details is None or m in details else {},
+                json.loads(f),
+            )
             for m, s, i, v, d, f in self.score_rows(run_id)
         ]
 
