@@ -131,7 +131,9 @@ def evaluate(
                 f"judges changed since {base.label if base else 'the baseline'}: "
                 f"{', '.join(changed)}; compared anyway (--allow-judge-change)"
             )
-        scores = store.scores(result.run_id)
+        # the summary reads evidence only for cascades (their audits and escalations)
+        cascades = {label for label, info in result.judges.items() if info.metric == "cascade"}
+        scores = store.scores(result.run_id, details=cascades)
         summary = build_summary(
             facts=run_facts(suite, result, engine=scorer),
             scores=scores,

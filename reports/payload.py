@@ -95,8 +95,10 @@ def main_payload(
     detail_items: Sequence[int],
     chunk: int = EVIDENCE_CHUNK,
 ) -> dict[str, Any]:
-    """Everything the explorer, the scatter plot and the item views need, as columns."""
-    ids = [item.id for item in data.items]
+    """Everything the explorer, the scatter plot and the item views need, as columns, for the
+    items the page shows (:attr:`RunData.page_items`)."""
+    items = data.page_items
+    ids = [item.id for item in items]
     return {
         "version": 1,
         "runId": data.record.run_id,
@@ -105,11 +107,11 @@ def main_payload(
         "scores": scores,
         "items": {
             "id": ids,
-            "prompt": [item.prompt for item in data.items],
-            "source": [item.source for item in data.items],
-            "references": [list(item.references) for item in data.items],
-            "tags": [list(item.tags) for item in data.items],
-            "extra": [item.extra or None for item in data.items],
+            "prompt": [item.prompt for item in items],
+            "source": [item.source for item in items],
+            "references": [list(item.references) for item in items],
+            "tags": [list(item.tags) for item in items],
+            "extra": [item.extra or None for item in items],
         },
         "outputs": {
             system: [data.outputs.get(system, {}).get(i) for i in ids] for system in data.systems
@@ -140,8 +142,9 @@ _NON_FINITE = re.compile(r"\bNaN\b|\bInfinity\b")
 
 def detail_documents(data: RunData) -> list[tuple[int, str]]:
     """Per item with evidence, its document as JSON text: ``{"d": {system: {judge: details}},
-    "f": {system: {judge: [flags]}}}``, spliced from the stored JSON without parsing it."""
-    position = {item.id: index for index, item in enumerate(data.items)}
+    "f": {system: {judge: [flags]}}}``, spliced from the stored JSON without parsing it; for
+    the items the page shows (:attr:`RunData.page_items`), by their position there."""
+    position = {item.id: index for index, item in enumerate(data.page_items)}
     details: dict[int, dict[str, list[str]]] = {}
     flags: dict[int, dict[str, dict[str, list[str]]]] = {}
     for (metric, system, item_id), text in data.evidence.items():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from judge.reports.shown import DEFAULT_ITEMS, Shown, choose, focus_score
 from judge.store.sqlite import RunRecord, Store, StoredScore
 from judge.store.summary import Summary
 from judge.store.tables import ScoreTable, table_of
@@ -28,20 +29,50 @@ class RunData:
     scores: list[StoredScore]
     evidence: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
+    shown: Shown | None = None  # the items shown in full when not all of them are
+
     @classmethod
-    def load(cls, store: Store, run_id: str) -> RunData:
+    def load(cls, store: Store, run_id: str, *, max_items: int | None = None) -> RunData:
+        """The run as stored. Past ``max_items`` items (default: the run's ``report_items``)
+        only the items :func:`judge.reports.shown.choose` picks keep their evidence in memory;
+        the rows are read as a stream either way."""
         record = store.run(run_id)
         if record is None:
             raise KeyError(run_id)
-        scores, evidence = [], {}
-        for metric, system, item_id, values, details, flags in store.score_rows(run_id):
-            parsed_flags = [] if flags == "[]" else json.loads(flags)
-            scores.append(
-                StoredScore(metric, system, item_id, json.loads(values), {}, parsed_flags)
-            )
-            if details != "{}":
-                evidence[(metric, system, item_id)] = details
-        return cls(record, store.items(run_id), store.outputs(run_id), scores, evidence)
+        items = store.items(run_id)
+        spec = record.info.get("spec")
+        limit = max_items or int((spec if isinstance(spec, dict) else {}).get("report_items", 0))
+        if len(items) <= (limit or DEFAULT_ITEMS):
+            scores, evidence = [], {}
+            for metric, system, item_id, values, details, flags in store.score_rows(run_id):
+                scores.append(_stored(metric, system, item_id, values, flags))
+                if details != "{}":
+                    evidence[(metric, system, item_id)] = details
+            return cls(record, items, store.outputs(run_id), scores, evidence)
+        scores = [_stored(*row) for row in store.score_values(run_id)]
+        full = cls(record, items, store.outputs(run_id), scores)
+        shown = choose(
+            items=items,
+            table=full.table,
+            systems=full.systems,
+            score=focus_score(list(full.summary.metrics), full.spec.get("gates", [])),
+            higher=full.summary.higher_is_better,
+            limit=limit or DEFAULT_ITEMS,
+        )
+        data = replace(full, shown=shown)
+        data.__dict__["table"] = full.table  # the cached property, computed once
+        wanted = {items[k].id for k in shown.positions} if shown else set()
+        for metric, system, item_id, _, details, _ in store.score_rows(run_id):
+            if item_id in wanted and details != "{}":
+                data.evidence[(metric, system, item_id)] = details
+        return data
+
+    @property
+    def page_items(self) -> list[Item]:
+        """The items the report shows in full, in the run's order."""
+        if self.shown is None:
+            return self.items
+        return [self.items[k] for k in self.shown.positions]
 
     def details(self, metric: str, system: str, item_id: str) -> dict[str, Any]:
         """One score's evidence, parsed."""
@@ -68,3 +99,9 @@ class RunData:
     @property
     def systems(self) -> list[str]:
         return list(self.summary.systems or self.outputs)
+
+
+def _stored(metric: str, system: str, item_id: str, values: str, flags: str) -> StoredScore:
+    return StoredScore(
+        metric, system, item_id, json.loads(values), {}, [] if flags == "[]" else json.loads(flags)
+    )

@@ -209,6 +209,7 @@ def write_run(
     seed: int = 0,
     bootstrap: int = 200,
     baseline_run: str | None = None,
+    report_items: int | None = None,
 ) -> Summary:
     """Store a complete run (items, outputs, scores with evidence, summary); return the summary.
 
@@ -225,6 +226,7 @@ def write_run(
         "bootstrap": bootstrap,
         "baseline": systems[0],
         "description": "A synthetic run for tests and benchmarks.",
+        **({"report_items": report_items} if report_items else {}),
     }
     info = {label: judge_info(label) for label in judges}
     store.create_run(

@@ -262,7 +262,8 @@ def gate_rows(
     (against ``previous``, the baseline run's scores, for gates on the baseline run)."""
     verdicts = run.summary.gates
     parsed = stored_gates(run.spec.get("gates", []))
-    position = {item.id: index for index, item in enumerate(run.items)}
+    position = {item.id: index for index, item in enumerate(run.page_items)}
+    known = {item.id for item in run.items}
     rows: list[GateRow] = []
     violations = []
     for index, verdict in enumerate(verdicts):
@@ -275,7 +276,7 @@ def gate_rows(
         indexes = {
             s: sorted(position[i] for i in ids if i in position) for s, ids in per_system.items()
         }
-        count = len({i for ids in indexes.values() for i in ids})
+        count = len({i for ids in per_system.values() for i in ids if i in known})
         rows.append(GateRow(verdict, index, gate.metric if gate else None, count, gate))
         violations.append({"gate": verdict.gate, "systems": indexes})
     return rows, violations

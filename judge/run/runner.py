@@ -224,6 +224,6 @@ def _run_metric(
         engine=engine,
     )
     # the run's rows, in plan order (item, then system), whether computed now or found cached
-    rows = [(u.system, u.item_id, u.key) for u in units]
+    rows = ((u.system, u.item_id, u.key) for u in units)
     store.put_run_scores(run_id=run_id, metric=cfg.label, rows=rows)
     return {cfg.label: tally}

@@ -18,7 +18,7 @@ import os
 import platform
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -242,14 +242,14 @@ class Store:
 
     @guarded
     def put_run_scores(
-        self, *, run_id: str, metric: str, rows: Sequence[tuple[str, str, str]]
+        self, *, run_id: str, metric: str, rows: Iterable[tuple[str, str, str]]
     ) -> None:
         """Record which cached score each ``(system, item_id, key)`` of the run's metric
         ``metric`` got, in one transaction (the rows' order is the run's score order)."""
         with self.transaction() as db:
-            db.executemany(
+            db.executemany(  # a generator: no second copy of a large run's rows
                 "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?)",
-                [(run_id, metric, s, i, k) for s, i, k in rows],
+                ((run_id, metric, s, i, k) for s, i, k in rows),
             )
 
     # -- runs -----------------------------------------------------------------------------
@@ -274,11 +274,11 @@ class Store:
             )
             db.executemany(
                 "INSERT INTO items VALUES (?, ?, ?)",
-                [(run_id, i, json.dumps(item.to_json())) for i, item in enumerate(items)],
+                ((run_id, i, json.dumps(item.to_json())) for i, item in enumerate(items)),
             )
             db.executemany(
                 "INSERT INTO outputs VALUES (?, ?, ?, ?)",
-                [(run_id, s, i, o) for s, per in outputs.items() for i, o in per.items()],
+                ((run_id, s, i, o) for s, per in outputs.items() for i, o in per.items()),
             )
 
     @guarded
@@ -340,16 +340,26 @@ class Store:
         return out
 
     @guarded
-    def scores(self, run_id: str) -> list[StoredScore]:
+    def scores(self, run_id: str, *, details: Container[str] | None = None) -> list[StoredScore]:
         """The run's scores in the order the runner writes them: by metric (suite order), then
         item, then system (plan order, see :func:`judge.runner.run_suite`).
 
         The runner writes a metric's rows once all of them are scored or found in the cache, so
         the order never depends on which scores were cached or in which batch they were computed:
         an interrupted and resumed run reads as an uninterrupted one.
+
+        ``details``: the metric labels whose evidence is read (default all); the others' scores
+        carry empty details, so a large run's evidence need not all be in memory at once.
         """
         return [
-            StoredScore(m, s, i, json.loads(v), json.loads(d), json.loads(f))
+            StoredScore(
+                m,
+                s,
+                i,
+                json.loads(v),
+                json.loads(d) if details is None or m in details else {},
+                json.loads(f),
+            )
             for m, s, i, v, d, f in self.score_rows(run_id)
         ]
 
@@ -364,17 +374,27 @@ class Store:
         return table_of((m, s, i, json.loads(v)) for m, s, i, v in rows)
 
     @guarded
-    def score_rows(self, run_id: str) -> list[tuple[str, str, str, str, str, str]]:
+    def score_rows(self, run_id: str) -> Iterator[tuple[str, str, str, str, str, str]]:
         """The run's scores as stored, in :meth:`scores` order: ``(metric, system, item_id,
         values, details, flags)`` with the last three as JSON text, for readers that pass
-        evidence on without parsing it.
+        evidence on without parsing it. Read as they are iterated (a large run's evidence is
+        never all in memory at once); iterate to the end before writing to the store.
         """
+        return self._rows(run_id, "c.value_json, c.details_json, c.flags_json")
+
+    @guarded
+    def score_values(self, run_id: str) -> Iterator[tuple[str, str, str, str, str]]:
+        """:meth:`score_rows` without the evidence: ``(metric, system, item_id, values,
+        flags)``, read as they are iterated."""
+        return self._rows(run_id, "c.value_json, c.flags_json")
+
+    def _rows(self, run_id: str, columns: str) -> Iterator[Any]:
         rows = self._db.execute(
-            "SELECT s.metric, s.system, s.item_id, c.value_json, c.details_json, c.flags_json "
+            f"SELECT s.metric, s.system, s.item_id, {columns} "  # columns: ours, never input
             "FROM scores s JOIN cache c ON c.key = s.key WHERE s.run_id=? ORDER BY s.rowid",
             (run_id,),
         )
-        return list(rows)
+        return iter(rows)
 
     def _record(self, row: Sequence[Any]) -> RunRecord:
         run_id, suite, suite_path, _digest, started, finished, status, info, summary = row

@@ -106,6 +106,14 @@ class RunSpec(BaseModel):
         le=1_000_000,
         description="units scored and committed together",
     )
+    report_items: int = Field(
+        default=5_000,
+        ge=1,
+        le=1_000_000,
+        description="items the HTML report shows in full (texts, evidence); past this, the "
+        "worst per system by the first gated score and an even sample of the rest, so the "
+        "report stays one bounded file: every score is in scores.csv",
+    )
     correction: Literal["holm", "none"] = Field(
         default="holm",
         description="adjustment of the p-values of significant gates gating one build",

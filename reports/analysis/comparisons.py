@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from judge.reports.analysis import stats
 from judge.reports.analysis.paired import Comparison, compare_paired_many
@@ -236,18 +237,24 @@ def tag_table(
 
     ``tags`` maps item id to its tags; tags come out sorted by name.
     """
-    by_tag: dict[str, set[str]] = {}
+    index = {item_id: k for k, item_id in enumerate(tags)}
+    names = sorted({tag for item_tags in tags.values() for tag in item_tags})
+    row = {tag: t for t, tag in enumerate(names)}
+    # member[t, k]: item k carries tag t; the last column stands for ids without tags
+    member = np.zeros((len(names), len(index) + 1), dtype=bool)
     for item_id, item_tags in tags.items():
-        for tag in item_tags:
-            by_tag.setdefault(tag, set()).add(item_id)
+        member[[row[tag] for tag in item_tags], index[item_id]] = True
+    columns = [
+        (metric, system, _positions(values, index), _array(values))
+        for metric, per_system in table.items()
+        for system, values in per_system.items()
+    ]
     cells: list[tuple[str, str, str, Any]] = []
-    for tag in sorted(by_tag):
-        members = by_tag[tag]
-        for metric, per_system in table.items():
-            for system, values in per_system.items():
-                picked = np.array([v for i, v in values.items() if i in members], dtype=float)
-                if picked.size:
-                    cells.append((tag, metric, system, picked))
+    for t, tag in enumerate(names):
+        for metric, system, positions, values in columns:
+            picked = values[member[t, positions]]  # the values in their stored order
+            if picked.size:
+                cells.append((tag, metric, system, picked))
     intervals = stats.bootstrap_cis([c[3] for c in cells], seed=seed, resamples=resamples)
     out: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
     for (tag, metric, system, picked), (low, high) in zip(cells, intervals, strict=True):
@@ -278,3 +285,12 @@ def leaders(
         )
         out[name] = {"system": top, "mean": per_system[top]["mean"], "lead": lead}
     return out
+
+
+def _positions(values: Mapping[str, float], index: Mapping[str, int]) -> NDArray[np.int64]:
+    """Each id's row in ``index``, -1 (the last) for ids it lacks."""
+    return np.fromiter((index.get(i, -1) for i in values), dtype=np.int64, count=len(values))
+
+
+def _array(values: Mapping[str, float]) -> NDArray[np.float64]:
+    return np.fromiter(values.values(), dtype=float, count=len(values))

@@ -128,7 +128,8 @@ def compare_paired_many(
     ``normal_above``: see :func:`judge.stats.paired_permutation_pvalues_many`; ``max_drop``:
     the tolerance ``p_over`` tests against.
     """
-    found = [stats.paired_differences(run, base) for run, base, _ in pairings]
+    values = [stats.paired_values(run, base) for run, base, _ in pairings]
+    found = [(left - right, common) for left, right, common in values]
     # losses: positive where the run is worse, whatever the score's direction
     losses = [-d if higher else d for (_, _, higher), (d, _) in zip(pairings, found, strict=True)]
     intervals = stats.bootstrap_cis([d for d, _ in found], seed=seed, resamples=resamples)
@@ -136,9 +137,9 @@ def compare_paired_many(
     pvalues = _pvalues(samples, test=test, seed=seed, resamples=p_resamples, above=normal_above)
     plain, over = pvalues[: len(losses)], pvalues[len(losses) :] if max_drop else pvalues
     return [
-        _paired(run, base, higher, diffs, common, interval, p, p_over["greater"], max_drop)
-        for (run, base, higher), (diffs, common), interval, p, p_over in zip(
-            pairings, found, intervals, plain, over, strict=True
+        _paired(run, base, higher, pair, interval, p, p_over["greater"], max_drop)
+        for (run, base, higher), pair, interval, p, p_over in zip(
+            pairings, values, intervals, plain, over, strict=True
         )
     ]
 
@@ -163,13 +164,14 @@ def _paired(
     run: Mapping[str, float],
     baseline: Mapping[str, float],
     higher_is_better: bool,
-    diffs: NDArray[np.float64],
-    common: list[str],
+    pair: tuple[NDArray[np.float64], NDArray[np.float64], list[str]],
     interval: tuple[float, float],
     pvalues: Mapping[stats.Alternative, float],
     p_over: float,
     max_drop: float,
 ) -> Comparison:
+    run_values, baseline_values, common = pair
+    diffs = run_values - baseline_values
     only_run = tuple(sorted(set(run) - set(baseline)))
     only_base = tuple(sorted(set(baseline) - set(run)))
     nan = float("nan")
@@ -193,8 +195,8 @@ def _paired(
     up, tie, down = stats.win_tie_loss(diffs)
     wins, losses = (up, down) if higher_is_better else (down, up)
     return Comparison(
-        mean=float(np.mean([run[i] for i in common])),
-        baseline_mean=float(np.mean([baseline[i] for i in common])),
+        mean=float(np.mean(run_values)),
+        baseline_mean=float(np.mean(baseline_values)),
         delta=float(diffs.mean()),
         ci_low=interval[0],
         ci_high=interval[1],

@@ -119,9 +119,19 @@ def paired_differences(
     a: Mapping[str, float], b: Mapping[str, float]
 ) -> tuple[NDArray[np.float64], list[str]]:
     """``a - b`` on the item ids both have, in a stable order, and those ids."""
-    common = sorted(set(a) & set(b))
-    diffs = np.array([a[i] - b[i] for i in common], dtype=float)
-    return diffs, common
+    left, right, common = paired_values(a, b)
+    return left - right, common
+
+
+def paired_values(
+    a: Mapping[str, float], b: Mapping[str, float]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], list[str]]:
+    """The values of ``a`` and of ``b`` on the item ids both have, as arrays in a stable order
+    (sorted ids), and those ids: read by ``numpy.fromiter``, no Python loop per item."""
+    common = sorted(a.keys() & b.keys())
+    left = np.fromiter(map(a.__getitem__, common), dtype=float, count=len(common))
+    right = np.fromiter(map(b.__getitem__, common), dtype=float, count=len(common))
+    return left, right, common
 
 
 def paired_permutation_p(
