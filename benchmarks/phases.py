@@ -14,6 +14,9 @@ inside a model load) takes its own time out of the outer one.
 - report: ``write_run_files`` (report.html, summary.json, scores.csv) less what it stores;
 - other: the rest (the CLI, loading the suite, planning, cache keys).
 
+The parent (``startup.py``) adds "interpreter start and exit": the process's wall time less
+all of the above (Python starting, and tearing itself down after the result is written).
+
 The patches are applied as each module is first imported, so nothing is imported early.
 """
 
@@ -23,6 +26,7 @@ import time
 
 START = time.perf_counter()
 
+import atexit  # noqa: E402
 import functools  # noqa: E402
 import importlib._bootstrap as bootstrap  # noqa: E402
 import json  # noqa: E402
@@ -126,17 +130,21 @@ def main() -> None:
     args = sys.argv[sys.argv.index("--") + 1 :]
     bootstrap._find_and_load = _loading  # type: ignore[attr-defined]
     sys.argv = ["judge", *args]
-    code = 0
+    code: list[object] = [None]
+
+    def write() -> None:  # at exit: judge's main() ends the process itself
+        _switch("other")
+        TOTALS["total"] = time.perf_counter() - START
+        with open(result, "w", encoding="utf-8") as fh:
+            json.dump({"exit": code[0], "phases": TOTALS}, fh)
+
+    atexit.register(write)
     try:
         from judge.cli.main import main as judge_main
 
         judge_main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    _switch("other")
-    TOTALS["total"] = time.perf_counter() - START
-    with open(result, "w", encoding="utf-8") as fh:
-        json.dump({"exit": code, "phases": TOTALS}, fh)
+    except SystemExit as exc:  # a checkout whose main() exits the usual way
+        code[0] = exc.code
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def split_once(root: Path) -> dict[str, float]:
         wall = time.perf_counter() - t0
         data = json.loads(result.read_text())
     phases: dict[str, float] = data["phases"]
-    phases["interpreter start-up"] = wall - phases["total"]
+    phases["interpreter start and exit"] = wall - phases["total"]
     phases["total"] = wall
     phases["not forward"] = wall - phases.get("forward", 0.0)
     return phases
@@ -82,7 +82,7 @@ def split(repeats: int, before: Path | None) -> None:
     for repeat in range(repeats):
         for name in list(roots)[repeat % 2 :] + list(roots)[: repeat % 2]:
             runs[name].append(split_once(roots[name]))
-    names = [*PHASES, "other", "interpreter start-up", "total", "not forward"]
+    names = [*PHASES, "other", "interpreter start and exit", "total", "not forward"]
     print(f"   {'phase':<24}" + "".join(f"{k:>12}" for k in roots))
     for phase in names:
         cells = "".join(f"{median([r.get(phase, 0.0) for r in runs[k]]):>11.2f}s" for k in roots)

@@ -8,11 +8,13 @@ builds a metric and hands them over as :class:`ResolvedModel` values.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import metadata
@@ -179,6 +181,23 @@ class Score:
     flags: tuple[str, ...] = ()
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while libraries and a model load, and what is
+    alive then frozen (never traversed again): importing torch and transformers allocates
+    about a million objects, which set off full collections that each walk all of them
+    (``benchmarks/startup.py --split``: about a second of a cold run)."""
+    if not gc.isenabled():  # the caller manages the collector
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 class Metric(ABC):
     """Base class of every metric.
 
@@ -243,6 +262,8 @@ class Metric(ABC):
         (a ``judge.metrics.passes.Want``), or None: the runner tells the shared encoders, so
         that judges run before this one keep its products. Reads files only, loads nothing."""
         return None
+
+    _scored = False  # a batch scored: its libraries and model are loaded
 
     # The shared passes of the run's other judges on this judge's model (set by the runner,
     # in every process that builds the judge): each batch's pass covers their texts too, so
@@ -310,7 +331,12 @@ class Metric(ABC):
                     raise MetricError(f"metric '{self.name}' needs '{name}'; example {i} has none")
         if not examples:
             return []
-        scores = self._score(list(examples))
+        if self._scored:
+            scores = self._score(list(examples))
+        else:  # the first batch loads the judge's libraries and model
+            self._scored = True
+            with collector_paused():
+                scores = self._score(list(examples))
         if len(scores) != len(examples):
             raise RuntimeError(f"{self.name}: {len(scores)} scores for {len(examples)} examples")
         for s in scores:

@@ -73,11 +73,10 @@ def test_validate_and_metrics_do_not_import_torch(
     make_suite: Callable[..., Path], tmp_path: Path
 ) -> None:
     suite = make_suite(metrics=["bertscore", "similarity", "rouge"])
-    probe = (
-        "import sys, runpy; sys.argv = ['judge', *sys.argv[1:]]\n"
-        "try:\n    runpy.run_module('judge', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
+    probe = (  # judge ends the process itself, after the atexit handlers
+        "import atexit, sys, runpy; sys.argv = ['judge', *sys.argv[1:]]\n"
+        "atexit.register(lambda: print('TORCH' if 'torch' in sys.modules else 'NO-TORCH'))\n"
+        "runpy.run_module('judge', run_name='__main__')\n"
     )
     for args in (["validate", str(suite)], ["metrics"]):
         proc = subprocess.run(
@@ -229,11 +228,10 @@ def test_validate_reads_model_configs_without_torch(
             {"name": "bartscore", "params": {"model": "tiny-org/tiny-nli"}},  # wrong kind
         ]
     )
-    probe = (
-        "import sys, runpy; sys.argv = ['judge', *sys.argv[1:]]\n"
-        "try:\n    runpy.run_module('judge', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
+    probe = (  # judge ends the process itself, after the atexit handlers
+        "import atexit, sys, runpy; sys.argv = ['judge', *sys.argv[1:]]\n"
+        "atexit.register(lambda: print('TORCH' if 'torch' in sys.modules else 'NO-TORCH'))\n"
+        "runpy.run_module('judge', run_name='__main__')\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", probe, "validate", str(suite)],

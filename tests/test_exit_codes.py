@@ -56,3 +56,45 @@ def test_user_errors_stay_exit_2_and_usage_errors_stay_clicks(tmp_path: Path) ->
     assert result.exit_code == 2 and "error:" in result.output
     result = CliRunner().invoke(cli, ["report", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "give a RUN" in result.output
+
+
+LEAVING = """
+import atexit, sys, threading
+from judge.cli.exits import leave
+from judge.store.sqlite import Store
+store = Store(sys.argv[1])
+store.put_run_scores(run_id="r", metric="m", rows=[("s", "i", "k")])
+atexit.register(lambda: print("atexit ran", flush=True))
+if sys.argv[3] == "thread":
+    import time  # still running when leave() is called: the process waits for it
+    threading.Thread(target=lambda: (time.sleep(0.5), print("thread done", flush=True))).start()
+print("before", end="")  # left in the buffer: flushed by leave()
+leave(None if sys.argv[2] == "none" else int(sys.argv[2]) if sys.argv[2].isdigit() else sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "thread"),
+    [("none", 0, "no"), ("1", 1, "no"), ("3", 3, "thread"), ("a message", 1, "no")],
+)
+def test_leaving_without_teardown_keeps_exit_codes_output_and_the_store(
+    tmp_path: Path, code: str, status: int, thread: str
+) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
+    db = tmp_path / "judge.db"
+    proc = subprocess.run(
+        [sys.executable, "-c", LEAVING, str(db), code, thread],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == status, proc.stderr
+    assert proc.stdout.startswith("before") and "atexit ran" in proc.stdout
+    assert ("thread done" in proc.stdout) == (thread == "thread")
+    assert ("a message" in proc.stderr) == (code == "a message")
+    assert not (tmp_path / "judge.db-wal").exists()  # closed: its log checkpointed into the file
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT run_id, metric FROM scores").fetchall() == [("r", "m")]

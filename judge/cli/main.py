@@ -24,6 +24,7 @@ from judge.cli.exits import (
     EXIT_GATE_FAILED,
     F,
     interrupted,
+    leave,
     terminate,
     user_errors,
 )
@@ -439,6 +440,15 @@ def _missing_hub_models(suite: Path) -> list[str]:
 
 
 def main() -> None:
+    """The ``judge`` command: runs it, then leaves the process without its teardown."""
+    try:
+        _main()
+    except SystemExit as exc:
+        leave(exc.code)
+    leave(0)
+
+
+def _main() -> None:
     global _user_offline
     _user_offline = any(
         os.environ.get(name, "").upper() in ("1", "ON", "YES", "TRUE") for name in _OFFLINE_VARS

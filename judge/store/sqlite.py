@@ -13,17 +13,19 @@ read-only disk, a damaged file, a lock held too long) is a :class:`UserError` sa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import sqlite3
 import time
+import weakref
 from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from judge.errors import UserError
 from judge.metrics.base import Score
@@ -138,6 +140,8 @@ class StoredScore:
 class Store:
     """A connection to the store file; create one per process."""
 
+    _open_stores: ClassVar[weakref.WeakSet[Store]] = weakref.WeakSet()
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         check_target(self.path, option="--store", folder=False)
@@ -147,6 +151,7 @@ class Store:
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        Store._open_stores.add(self)
         self._db.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         self._check_version()  # before anything is written to a store of a newer judge
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -175,6 +180,15 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        Store._open_stores.discard(self)
+
+    @classmethod
+    def close_all(cls) -> None:
+        """Close every store of the process still open (a process leaving without its
+        interpreter's teardown still checkpoints its write-ahead log into the file)."""
+        for store in list(cls._open_stores):
+            with contextlib.suppress(sqlite3.Error):
+                store.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
