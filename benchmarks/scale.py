@@ -11,9 +11,11 @@ and the time until the report is interactive in headless Chromium (``html[data-r
 Then the per-item ratios of the larger sizes against the smallest, measured in this run.
 
 ``--bertscore-items N`` adds one cold BERTScore run (bundled MiniLM) of N items x systems for
-its peak RSS. ``--report-judges N`` adds the report of a synthetic stored run of N items x
-systems x 4 judges with their evidence (BERTScore alignments, NLI claims, toxicity labels,
-similarity; no model), the size that bounds the report: its size and time to interactive.
+its peak RSS (``--bertscore-words 2 6``: short references and outputs, so that 100k items'
+forward passes fit in minutes on a CPU). ``--report-judges N`` adds the report of a synthetic
+stored run of N items x systems x 4 judges with their evidence (BERTScore alignments, NLI
+claims, toxicity labels, similarity; no model), the size that bounds the report: its size and
+time to interactive.
 """
 
 from __future__ import annotations
@@ -59,10 +61,19 @@ def size_mb(*paths: Path) -> float:
     return sum(p.stat().st_size for p in paths if p.exists()) / 2**20
 
 
-def eval_run(folder: Path, *, items: int, systems: int, metrics: list[object]) -> dict[str, float]:
+def eval_run(
+    folder: Path,
+    *,
+    items: int,
+    systems: int,
+    metrics: list[object],
+    lengths: tuple[int, int] = (8, 60),
+) -> dict[str, float]:
     """One cold ``judge eval`` of a fresh suite: its figures."""
     t0 = time.perf_counter()
-    suite = write_suite(folder / "suite", items=items, systems=systems, metrics=metrics)
+    suite = write_suite(
+        folder / "suite", items=items, systems=systems, metrics=metrics, lengths=lengths
+    )
     written = time.perf_counter() - t0
     store, out = folder / "judge.db", folder / "out"
     seconds, peak, _ = judge_cli("eval", str(suite), "--store", str(store), "--out", str(out), "-q")
@@ -118,6 +129,14 @@ def main() -> None:
     parser.add_argument("--systems", type=int, default=4)
     parser.add_argument("--metrics", nargs="+", default=["exact_match"])
     parser.add_argument("--bertscore-items", type=int, default=0)
+    parser.add_argument(
+        "--bertscore-words",
+        type=int,
+        nargs=2,
+        default=[8, 60],
+        metavar=("LOW", "HIGH"),
+        help="words per reference in the BERTScore run (fewer: cheaper forward passes)",
+    )
     parser.add_argument("--report-judges", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="keep the suites, stores and reports here")
     args = parser.parse_args()
@@ -177,13 +196,21 @@ def scale(args: argparse.Namespace, folder: Path) -> None:
     if args.bertscore_items:
         n = args.bertscore_items
         bert = [{"name": "bertscore", "params": {"model": "all-MiniLM-L6-v2"}}]
-        f = eval_run(folder / f"bert-{n}", items=n, systems=args.systems, metrics=bert)
+        low, high = args.bertscore_words
+        f = eval_run(
+            folder / f"bert-{n}",
+            items=n,
+            systems=args.systems,
+            metrics=bert,
+            lengths=(low, high),
+        )
         row(
-            f"BERTScore {n:,} items: judge eval",
+            f"BERTScore {n:,} items ({low}-{high} words): judge eval",
             f"{f['seconds']:.1f} s",
             f"peak RSS {f['rss_mb']:.0f} MB, store {f['store_mb']:.0f} MB, "
             f"report {f['report_mb']:.1f} MB, interactive {f['ready_ms']:.0f} ms",
         )
+        verdict("BERTScore peak RSS <= 4 GB", f["rss_mb"] <= RSS_LIMIT_MB, f"{f['rss_mb']:.0f} MB")
     if args.report_judges:
         n = args.report_judges
         f = report_run(folder / f"report-{n}", items=n, systems=args.systems)

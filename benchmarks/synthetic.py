@@ -58,12 +58,14 @@ def write_suite(
     seed: int = 0,
     metrics: list[object] | None = None,
     name: str = "synthetic",
+    lengths: tuple[int, int] = (8, 60),
 ) -> Path:
-    """Write a suite of ``items`` x ``systems`` under ``folder``; return the suite file."""
+    """Write a suite of ``items`` x ``systems`` under ``folder``; return the suite file.
+    References (and so outputs) have ``lengths`` words, sources 40 to 120."""
     rng = random.Random(seed)
     words = vocabulary()
     folder.mkdir(parents=True, exist_ok=True)
-    refs = [sentence(rng, words, 8, 60) for _ in range(items)]
+    refs = [sentence(rng, words, *lengths) for _ in range(items)]
     rows = [
         {"id": f"i{i:06d}", "source": sentence(rng, words, 40, 120), "reference": ref}
         for i, ref in enumerate(refs)
