@@ -11,11 +11,11 @@ and the time until the report is interactive in headless Chromium (``html[data-r
 Then the per-item ratios of the larger sizes against the smallest, measured in this run.
 
 ``--bertscore-items N`` adds one cold BERTScore run (bundled MiniLM) of N items x systems for
-its peak RSS (``--bertscore-words 2 6``: short references and outputs, so that 100k items'
-forward passes fit in minutes on a CPU). ``--report-judges N`` adds the report of a synthetic
-stored run of N items x systems x 4 judges with their evidence (BERTScore alignments, NLI
-claims, toxicity labels, similarity; no model), the size that bounds the report: its size and
-time to interactive.
+its peak RSS (``--bertscore-words 2 6``: short references and outputs, so that 100k items x 4
+systems run in about half an hour on 2 CPU cores). ``--report-judges N`` adds the report of a
+synthetic stored run of N items x systems x 4 judges with their evidence (BERTScore alignments,
+NLI claims, toxicity labels, similarity; no model), the size that bounds the report: its size
+and time to interactive.
 """
 
 from __future__ import annotations
