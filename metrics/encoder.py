@@ -75,7 +75,6 @@ class TokenEncoder:
         layer: int,
         batch_size: int,
         batch_tokens: int,
-        truncate: bool = False,
         precision: Precision = "fp32",
         key: str = "",
         placement: Placement | None = None,
@@ -105,7 +104,6 @@ class TokenEncoder:
             self.model = self.model.to(device=placement.device, dtype=placement.torch_dtype())
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
-        self.truncate = truncate
         self.max_length = max_input_length(tokenizer=self.tokenizer, config=self.model.config)
         self.pad_id = self.tokenizer.pad_token_id or 0
         self._run: Callable[[Any, Any], Any] = lambda ids, mask: self.model(
@@ -142,13 +140,6 @@ class TokenEncoder:
 
     def tokens(self, ids: Sequence[int]) -> list[str]:
         return list(self.tokenizer.convert_ids_to_tokens(list(ids)))
-
-    def encode(self, texts: Sequence[str]) -> list[Encoded]:
-        """Normalised token embeddings of every text, in order (this encoder's layer)."""
-        from judge.metrics.passes import Tokens
-
-        products: list[Any] = self.run(texts, [Tokens(self.layer, self.truncate)])[0]
-        return products
 
     def run(self, texts: Sequence[str], products: Sequence[Any]) -> list[list[Any]]:
         """Each of ``products`` (passes.Tokens, passes.Pooled) of every text, from one pass:
